@@ -1,0 +1,587 @@
+import Foundation
+import LensSIMD
+
+// Single-precision matrix multiplication, row-major, BLAS-style:
+//
+//     C = alpha · op(A) · op(B) + beta · C        op(A): m×k, op(B): k×n, C: m×n
+//
+// One packed micro-kernel serves every transpose (the transposes live in the packing routines),
+// so the forward `X·W`, and the backward `dY·Wᵀ` and `Xᵀ·dY` all run at full speed.
+//
+// Design (measured on a 2-core Zen 3, see ../shared/reference/kernels.md §B):
+// - a 6×16 register tile of 12 `SIMD8` accumulators updated with explicit FMA (`addingProduct`;
+//   Swift never contracts `a*b+c`), B streamed in 16-wide panels, A in 6-row panels;
+// - cache blocking kc = 256 (a 6×256 A panel and a 256×16 B panel fit in L1), mc = 96 rows of A
+//   per L2 block, nc = 3072 columns of B per L3 block;
+// - M ≤ 4 takes a GEMV path: packing costs more than the arithmetic when A has a row or two;
+// - two threads split the columns, each packing its own panels, with one fork per call, and only
+//   above `parallelThreshold` flops.
+
+private let mr = 6, nr = 16
+private let kcBlock = 256, mcBlock = 144, ncBlock = 3072
+
+/// Below this many flops (2·m·n·k) a call stays on one thread: the fork/join and the second
+/// packing cost more than they save.
+public let gemmParallelThreshold = 1 << 21
+
+/// `C = alpha · op(A) · op(B) + beta · C` for row-major matrices.
+///
+/// - Parameters:
+///   - transA: `false`: A is stored m×k with row stride `lda`; `true`: A is stored k×m.
+///   - transB: `false`: B is stored k×n with row stride `ldb`; `true`: B is stored n×k.
+///   - beta: when 0, C is not read (it may hold garbage or NaN).
+///   - threads: upper bound on worker threads; `nil` means `KernelThreads.count`.
+public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                  alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                  b: UnsafePointer<Float>, ldb: Int,
+                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int? = nil) {
+    if m <= 0 || n <= 0 { return }
+    if k <= 0 || alpha == 0 {
+        scaleMatrix(c, rows: m, cols: n, ld: ldc, beta: beta)
+        return
+    }
+    let flops = 2 * m * n * k
+    let workers = flops >= gemmParallelThreshold ? min(threads ?? KernelThreads.count, 2) : 1
+    let operands = Operands(transA: transA, transB: transB, k: k, alpha: alpha, a: SendablePointer(a), lda: lda,
+                            b: SendablePointer(b), ldb: ldb, beta: beta, c: SendablePointer(c), ldc: ldc)
+    if m <= 4 {
+        // GEMV-like: split columns between workers.
+        let split = workers > 1 && n >= 64 ? workers : 1
+        parallelFor(split) { t in
+            let cols = splitRange(n, parts: split, index: t, align: 16)
+            smallM(operands, rows: 0..<m, cols: cols)
+        }
+        return
+    }
+    if workers == 1 {
+        packed(operands, rows: 0..<m, cols: 0..<n)
+    } else if n >= 2 * nr * 2 {
+        parallelFor(workers) { t in
+            packed(operands, rows: 0..<m, cols: splitRange(n, parts: workers, index: t, align: nr))
+        }
+    } else {
+        parallelFor(workers) { t in
+            packed(operands, rows: splitRange(m, parts: workers, index: t, align: mr), cols: 0..<n)
+        }
+    }
+}
+
+/// A batch of independent products `C[i] = alpha · op(A[i]) · op(B[i]) + beta · C[i]`, with the
+/// i-th matrices at `a + i·strideA`, `b + i·strideB`, `c + i·strideC`. A stride of 0 reuses one
+/// operand for every item (broadcasting). Items are spread over threads; each item runs on one
+/// thread, which suits attention's many small per-head products.
+public func sgemmBatched(batch: Int, transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, strideA: Int,
+                         b: UnsafePointer<Float>, ldb: Int, strideB: Int,
+                         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int,
+                         threads: Int? = nil) {
+    if batch <= 0 || m <= 0 || n <= 0 { return }
+    if batch == 1 {
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+              beta: beta, c: c, ldc: ldc, threads: threads)
+        return
+    }
+    let flops = 2 * m * n * k * batch
+    let workers = flops >= gemmParallelThreshold ? min(threads ?? KernelThreads.count, 2, batch) : 1
+    let pa = SendablePointer(a), pb = SendablePointer(b), pc = SendablePointer(c)
+    parallelFor(workers) { t in
+        for i in splitRange(batch, parts: workers, index: t) {
+            sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                  a: pa.raw + i * strideA, lda: lda, b: pb.raw + i * strideB, ldb: ldb,
+                  beta: beta, c: pc.raw + i * strideC, ldc: ldc, threads: 1)
+        }
+    }
+}
+
+/// The arguments of one call, bundled so worker closures capture one `Sendable` value.
+private struct Operands: Sendable {
+    let transA: Bool, transB: Bool, k: Int, alpha: Float
+    let a: SendablePointer, lda: Int
+    let b: SendablePointer, ldb: Int
+    let beta: Float
+    let c: SendablePointer, ldc: Int
+
+    /// op(A)[i, p]
+    @inline(__always) func aPointer(_ i: Int, _ p: Int) -> UnsafeMutablePointer<Float> {
+        transA ? a.raw + p * lda + i : a.raw + i * lda + p
+    }
+}
+
+/// C = beta · C (C = 0 when beta is 0, whatever C held).
+private func scaleMatrix(_ c: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ld: Int, beta: Float) {
+    for i in 0..<rows {
+        let row = c + i * ld
+        if beta == 0 {
+            row.update(repeating: 0, count: cols)
+        } else if beta != 1 {
+            for j in 0..<cols { row[j] *= beta }
+        }
+    }
+}
+
+// MARK: - Packed path
+
+/// The blocked algorithm over one rectangle of C. Packing buffers come from a pool so large
+/// calls do not page-fault fresh allocations every time.
+private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>) {
+    if rows.isEmpty || cols.isEmpty { return }
+    let kc0 = min(kcBlock, o.k)
+    let ncMax = min(ncBlock, roundUp(cols.count, nr))
+    let mcMax = min(mcBlock, roundUp(rows.count, mr))
+    let bufferB = ScratchPool.shared.take(kc0 * ncMax)
+    let bufferA = ScratchPool.shared.take(kc0 * mcMax)
+    defer {
+        ScratchPool.shared.give(bufferB)
+        ScratchPool.shared.give(bufferA)
+    }
+    var jc = cols.lowerBound
+    while jc < cols.upperBound {
+        let nc = min(ncBlock, cols.upperBound - jc)
+        var pc = 0
+        while pc < o.k {
+            let kc = min(kcBlock, o.k - pc)
+            let beta = pc == 0 ? o.beta : 1
+            packB(o, bufferB.pointer, p0: pc, kc: kc, j0: jc, nc: nc)
+            var ic = rows.lowerBound
+            while ic < rows.upperBound {
+                let mc = min(mcBlock, rows.upperBound - ic)
+                packA(o, bufferA.pointer, i0: ic, mc: mc, p0: pc, kc: kc)
+                let plan = PanelPlan(rows: mc)
+                var jr = 0
+                while jr < nc {
+                    let nTile = min(nr, nc - jr)
+                    let bPanel = bufferB.pointer + jr * kc
+                    for panel in 0..<plan.count {
+                        let (start, height) = plan[panel]
+                        let mTile = min(height, mc - start)
+                        let cTile = o.c.raw + (ic + start) * o.ldc + jc + jr
+                        let aPanel = bufferA.pointer + start * kc
+                        if mTile == height && nTile == nr {
+                            if height == 6 {
+                                microKernel6(kc, aPanel, bPanel, cTile, o.ldc, o.alpha, beta)
+                            } else {
+                                microKernel4(kc, aPanel, bPanel, cTile, o.ldc, o.alpha, beta)
+                            }
+                        } else {
+                            edgeKernel(kc, aPanel, bPanel, cTile, o.ldc, o.alpha, beta, height, mTile, nTile)
+                        }
+                    }
+                    jr += nr
+                }
+                ic += mc
+            }
+            pc += kc
+        }
+        jc += nc
+    }
+}
+
+@inline(__always) private func roundUp(_ x: Int, _ m: Int) -> Int { (x + m - 1) / m * m }
+
+/// How a block of rows is cut into A panels of height 6 or 4. Padding a remainder up to 6 rows
+/// wastes up to 5/6 of a tile (a 32-row matrix ran at 87% of numpy); ending in 4-row tiles
+/// instead wastes at most one row. A remainder of r rows after the 6-row panels:
+/// 0 → none, 4 → one 4, 2 → the last 6 becomes 4 + 4, 1 → the last 6 becomes 4 + 3 (padded to 4),
+/// 3 → one padded 4, 5 → one padded 6.
+private struct PanelPlan {
+    private var heights: [Int] = []
+    private var starts: [Int] = []
+
+    init(rows: Int) {
+        var sixes = rows / 6
+        var tail: [Int]
+        switch rows % 6 {
+        case 0: tail = []
+        case 1: tail = sixes > 0 ? [4, 4] : [4]; if sixes > 0 { sixes -= 1 }
+        case 2: tail = sixes > 0 ? [4, 4] : [4]; if sixes > 0 { sixes -= 1 }
+        case 3, 4: tail = [4]
+        default: tail = [6]
+        }
+        heights = Array(repeating: 6, count: sixes) + tail
+        var start = 0
+        for h in heights { starts.append(start); start += h }
+    }
+
+    var count: Int { heights.count }
+    subscript(i: Int) -> (start: Int, height: Int) { (starts[i], heights[i]) }
+}
+
+/// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into panels of the `PanelPlan`: a panel of height h
+/// starting at row s occupies h·kc floats at offset s·kc and holds, for each p, the h values
+/// op(A)[i0+s ..< i0+s+h, p] contiguously. Rows past the end are zero.
+private func packA(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, i0: Int, mc: Int, p0: Int, kc: Int) {
+    let plan = PanelPlan(rows: mc)
+    for panel in 0..<plan.count {
+        let (start, height) = plan[panel]
+        let rowsHere = min(height, mc - start)
+        let out = dst + start * kc
+        if o.transA {
+            // op(A)[i, p] = a[p·lda + i]: consecutive i are contiguous.
+            for p in 0..<kc {
+                let src = o.a.raw + (p0 + p) * o.lda + i0 + start
+                let d = out + p * height
+                for r in 0..<height { d[r] = r < rowsHere ? src[r] : 0 }
+            }
+        } else if rowsHere == 6 {
+            let s0 = o.a.raw + (i0 + start) * o.lda + p0
+            let s1 = s0 + o.lda, s2 = s1 + o.lda, s3 = s2 + o.lda, s4 = s3 + o.lda, s5 = s4 + o.lda
+            var d = out
+            for p in 0..<kc {
+                d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p]
+                d += 6
+            }
+        } else {
+            for r in 0..<height {
+                if r < rowsHere {
+                    let src = o.a.raw + (i0 + start + r) * o.lda + p0
+                    for p in 0..<kc { out[p * height + r] = src[p] }
+                } else {
+                    for p in 0..<kc { out[p * height + r] = 0 }
+                }
+            }
+        }
+    }
+}
+
+/// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into 16-column panels: panel c holds, for each p,
+/// the 16 values op(B)[p, j0+16c ..< j0+16c+16] contiguously. Missing columns are zero.
+private func packB(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, p0: Int, kc: Int, j0: Int, nc: Int) {
+    var panel = 0
+    if !o.transB {
+        // Four panels (64 columns, four cache lines per row of B) per sweep down the rows: a
+        // quarter of the strided walks of one panel at a time. Packing B is the largest overhead
+        // when m is small (128×768×3072: ~8% of the multiply).
+        while panel + 4 * nr <= nc {
+            var src = o.b.raw + p0 * o.ldb + j0 + panel
+            let d0 = dst + panel * kc, d1 = d0 + nr * kc, d2 = d1 + nr * kc, d3 = d2 + nr * kc
+            var off = 0
+            for _ in 0..<kc {
+                store8(load8(src), d0 + off); store8(load8(src + 8), d0 + off + 8)
+                store8(load8(src + 16), d1 + off); store8(load8(src + 24), d1 + off + 8)
+                store8(load8(src + 32), d2 + off); store8(load8(src + 40), d2 + off + 8)
+                store8(load8(src + 48), d3 + off); store8(load8(src + 56), d3 + off + 8)
+                src += o.ldb; off += nr
+            }
+            panel += 4 * nr
+        }
+    }
+    while panel < nc {
+        let colsHere = min(nr, nc - panel)
+        let out = dst + panel * kc
+        if !o.transB {
+            var src = o.b.raw + p0 * o.ldb + j0 + panel
+            var d = out
+            if colsHere == nr {
+                for _ in 0..<kc {
+                    store8(load8(src), d)
+                    store8(load8(src + 8), d + 8)
+                    src += o.ldb; d += nr
+                }
+            } else {
+                for _ in 0..<kc {
+                    for j in 0..<nr { d[j] = j < colsHere ? src[j] : 0 }
+                    src += o.ldb; d += nr
+                }
+            }
+        } else if colsHere == nr {
+            // op(B)[p, j] = b[j·ldb + p]: the panel's 16 columns are 16 contiguous rows of b,
+            // read side by side so that each packed row is written whole.
+            let r0 = o.b.raw + (j0 + panel) * o.ldb + p0
+            let l = o.ldb
+            var d = out
+            for p in 0..<kc {
+                let q = r0 + p
+                store8(Float8(q[0], q[l], q[2 * l], q[3 * l], q[4 * l], q[5 * l], q[6 * l], q[7 * l]), d)
+                store8(Float8(q[8 * l], q[9 * l], q[10 * l], q[11 * l], q[12 * l], q[13 * l], q[14 * l], q[15 * l]), d + 8)
+                d += nr
+            }
+        } else {
+            for j in 0..<nr {
+                if j < colsHere {
+                    let src = o.b.raw + (j0 + panel + j) * o.ldb + p0
+                    for p in 0..<kc { out[p * nr + j] = src[p] }
+                } else {
+                    for p in 0..<kc { out[p * nr + j] = 0 }
+                }
+            }
+        }
+        panel += nr
+    }
+}
+
+/// The 6×16 register tile: C[0..<6, 0..<16] = alpha · Σ_p a[p] ⊗ b[p] + beta · C.
+@inline(__always)
+private func microKernel6(_ kc: Int, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
+                         _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float) {
+    var c00 = Float8(), c01 = Float8(), c10 = Float8(), c11 = Float8()
+    var c20 = Float8(), c21 = Float8(), c30 = Float8(), c31 = Float8()
+    var c40 = Float8(), c41 = Float8(), c50 = Float8(), c51 = Float8()
+    var pa = a, pb = b
+    for _ in 0..<kc {
+        let b0 = load8(pb), b1 = load8(pb + 8)
+        var av = Float8(repeating: pa[0])
+        c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
+        av = Float8(repeating: pa[1])
+        c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
+        av = Float8(repeating: pa[2])
+        c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
+        av = Float8(repeating: pa[3])
+        c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
+        av = Float8(repeating: pa[4])
+        c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
+        av = Float8(repeating: pa[5])
+        c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
+        pa += 6; pb += nr
+    }
+    let al = Float8(repeating: alpha)
+    if beta == 0 {
+        var r = c
+        store8(c00 * al, r); store8(c01 * al, r + 8); r += ldc
+        store8(c10 * al, r); store8(c11 * al, r + 8); r += ldc
+        store8(c20 * al, r); store8(c21 * al, r + 8); r += ldc
+        store8(c30 * al, r); store8(c31 * al, r + 8); r += ldc
+        store8(c40 * al, r); store8(c41 * al, r + 8); r += ldc
+        store8(c50 * al, r); store8(c51 * al, r + 8)
+    } else {
+        let be = Float8(repeating: beta)
+        var r = c
+        @inline(__always) func update(_ x0: Float8, _ x1: Float8, _ row: UnsafeMutablePointer<Float>) {
+            store8((load8(row) * be).addingProduct(x0, al), row)
+            store8((load8(row + 8) * be).addingProduct(x1, al), row + 8)
+        }
+        update(c00, c01, r); r += ldc
+        update(c10, c11, r); r += ldc
+        update(c20, c21, r); r += ldc
+        update(c30, c31, r); r += ldc
+        update(c40, c41, r); r += ldc
+        update(c50, c51, r)
+    }
+}
+
+/// The 4×16 tile (8 accumulators) that ends a block whose height is not a multiple of 6.
+@inline(__always)
+private func microKernel4(_ kc: Int, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
+                          _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float) {
+    var c00 = Float8(), c01 = Float8(), c10 = Float8(), c11 = Float8()
+    var c20 = Float8(), c21 = Float8(), c30 = Float8(), c31 = Float8()
+    var pa = a, pb = b
+    for _ in 0..<kc {
+        let b0 = load8(pb), b1 = load8(pb + 8)
+        var av = Float8(repeating: pa[0])
+        c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
+        av = Float8(repeating: pa[1])
+        c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
+        av = Float8(repeating: pa[2])
+        c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
+        av = Float8(repeating: pa[3])
+        c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
+        pa += 4; pb += nr
+    }
+    let al = Float8(repeating: alpha), be = Float8(repeating: beta)
+    @inline(__always) func update(_ x0: Float8, _ x1: Float8, _ row: UnsafeMutablePointer<Float>) {
+        if beta == 0 {
+            store8(x0 * al, row); store8(x1 * al, row + 8)
+        } else {
+            store8((load8(row) * be).addingProduct(x0, al), row)
+            store8((load8(row + 8) * be).addingProduct(x1, al), row + 8)
+        }
+    }
+    update(c00, c01, c)
+    update(c10, c11, c + ldc)
+    update(c20, c21, c + 2 * ldc)
+    update(c30, c31, c + 3 * ldc)
+}
+
+/// A partial tile at the bottom or right edge: the full tile into a scratch, then its valid part.
+private func edgeKernel(_ kc: Int, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
+                        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float,
+                        _ height: Int, _ rows: Int, _ cols: Int) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * nr) { tile in
+        let t = tile.baseAddress!
+        if height == 6 {
+            microKernel6(kc, a, b, t, nr, alpha, 0)
+        } else {
+            microKernel4(kc, a, b, t, nr, alpha, 0)
+        }
+        for i in 0..<rows {
+            let src = t + i * nr, dst = c + i * ldc
+            if beta == 0 {
+                for j in 0..<cols { dst[j] = src[j] }
+            } else {
+                for j in 0..<cols { dst[j] = beta * dst[j] + src[j] }
+            }
+        }
+    }
+}
+
+// MARK: - Small-M path (GEMV)
+
+/// m ≤ 4 rows: stream op(B) once (B not transposed) or take dot products (B transposed).
+private func smallM(_ o: Operands, rows: Range<Int>, cols: Range<Int>) {
+    if cols.isEmpty { return }
+    let k = o.k
+    // Contiguous copies of the rows of op(A), pre-multiplied by alpha.
+    let aRows = ScratchPool.shared.take(rows.count * k)
+    defer { ScratchPool.shared.give(aRows) }
+    for (r, i) in rows.enumerated() {
+        let dst = aRows.pointer + r * k
+        for p in 0..<k { dst[p] = o.alpha * o.aPointer(i, p).pointee }
+    }
+    if o.transB {
+        for (r, i) in rows.enumerated() {
+            dotRows(aRows.pointer + r * k, o, row: i, cols: cols)
+        }
+        return
+    }
+    var r = 0
+    while r < rows.count {
+        let pair = rows.count - r >= 2
+        let x0 = aRows.pointer + r * k
+        let y0 = o.c.raw + (rows.lowerBound + r) * o.ldc + cols.lowerBound
+        let y1 = pair ? y0 + o.ldc : nil
+        for y in [y0, y1].compactMap({ $0 }) {
+            if o.beta == 0 {
+                y.update(repeating: 0, count: cols.count)
+            } else if o.beta != 1 {
+                for j in 0..<cols.count { y[j] *= o.beta }
+            }
+        }
+        axpyRows(x0, pair ? x0 + k : nil, o.b.raw + cols.lowerBound, ldb: o.ldb, k: k, y0, y1, cols.count)
+        r += pair ? 2 : 1
+    }
+}
+
+/// y0 += Σ_p x0[p] · B[p, :] (and y1 with x1), four rows of B per sweep so each 8-column step
+/// does four FMAs per load/store of y. B is read row by row, contiguously (a column-chunked
+/// walk would touch a new 4 KB page on every row).
+private func axpyRows(_ x0: UnsafeMutablePointer<Float>, _ x1: UnsafeMutablePointer<Float>?,
+                      _ b: UnsafeMutablePointer<Float>, ldb: Int, k: Int,
+                      _ y0: UnsafeMutablePointer<Float>, _ y1: UnsafeMutablePointer<Float>?, _ n: Int) {
+    let n8 = n / 8 * 8
+    var p = 0
+    while p < k {
+        let step = min(4, k - p)
+        let b0 = b + p * ldb
+        let b1 = step > 1 ? b0 + ldb : b0, b2 = step > 2 ? b1 + ldb : b0, b3 = step > 3 ? b2 + ldb : b0
+        @inline(__always) func weights(_ x: UnsafeMutablePointer<Float>) -> (Float, Float, Float, Float) {
+            (x[p], step > 1 ? x[p + 1] : 0, step > 2 ? x[p + 2] : 0, step > 3 ? x[p + 3] : 0)
+        }
+        let (a0, a1, a2, a3) = weights(x0)
+        let v0 = Float8(repeating: a0), v1 = Float8(repeating: a1)
+        let v2 = Float8(repeating: a2), v3 = Float8(repeating: a3)
+        if let y1, let x1 {
+            let (c0, c1, c2, c3) = weights(x1)
+            let w0 = Float8(repeating: c0), w1 = Float8(repeating: c1)
+            let w2 = Float8(repeating: c2), w3 = Float8(repeating: c3)
+            var j = 0
+            while j < n8 {
+                let e0 = load8(b0 + j), e1 = load8(b1 + j), e2 = load8(b2 + j), e3 = load8(b3 + j)
+                store8(load8(y0 + j).addingProduct(v0, e0).addingProduct(v1, e1).addingProduct(v2, e2)
+                    .addingProduct(v3, e3), y0 + j)
+                store8(load8(y1 + j).addingProduct(w0, e0).addingProduct(w1, e1).addingProduct(w2, e2)
+                    .addingProduct(w3, e3), y1 + j)
+                j += 8
+            }
+            while j < n {
+                y0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j]
+                y1[j] += c0 * b0[j] + c1 * b1[j] + c2 * b2[j] + c3 * b3[j]
+                j += 1
+            }
+        } else {
+            var j = 0
+            while j < n8 {
+                let acc = load8(y0 + j).addingProduct(v0, load8(b0 + j)).addingProduct(v1, load8(b1 + j))
+                store8(acc.addingProduct(v2, load8(b2 + j)).addingProduct(v3, load8(b3 + j)), y0 + j)
+                j += 8
+            }
+            while j < n {
+                y0[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j]
+                j += 1
+            }
+        }
+        p += step
+    }
+}
+
+/// C[row, j] = acc + beta · C[row, j] (alpha is already folded into the copied rows of A).
+@inline(__always)
+private func finish(_ acc: Float, _ dst: UnsafeMutablePointer<Float>, _ beta: Float) {
+    dst.pointee = beta == 0 ? acc : beta * dst.pointee + acc
+}
+
+/// One row against transposed B: C[row, j] = dot(x, b[j, :]) + beta · C, four columns at
+/// a time with two accumulators each (eight independent FMA chains hide the FMA latency).
+private func dotRows(_ x: UnsafeMutablePointer<Float>, _ o: Operands, row: Int, cols: Range<Int>) {
+    let k = o.k, ldb = o.ldb
+    let cRow = o.c.raw + row * o.ldc
+    let k16 = k / 16 * 16
+    var j = cols.lowerBound
+    while j + 4 <= cols.upperBound {
+        let b0 = o.b.raw + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb
+        var s0 = Float8(), s1 = Float8(), s2 = Float8(), s3 = Float8()
+        var u0 = Float8(), u1 = Float8(), u2 = Float8(), u3 = Float8()
+        var p = 0
+        while p < k16 {
+            let x0 = load8(x + p), x1 = load8(x + p + 8)
+            s0 = s0.addingProduct(x0, load8(b0 + p)); u0 = u0.addingProduct(x1, load8(b0 + p + 8))
+            s1 = s1.addingProduct(x0, load8(b1 + p)); u1 = u1.addingProduct(x1, load8(b1 + p + 8))
+            s2 = s2.addingProduct(x0, load8(b2 + p)); u2 = u2.addingProduct(x1, load8(b2 + p + 8))
+            s3 = s3.addingProduct(x0, load8(b3 + p)); u3 = u3.addingProduct(x1, load8(b3 + p + 8))
+            p += 16
+        }
+        var r0 = horizontalSum(s0 + u0), r1 = horizontalSum(s1 + u1)
+        var r2 = horizontalSum(s2 + u2), r3 = horizontalSum(s3 + u3)
+        while p < k {
+            let xv = x[p]
+            r0 += xv * b0[p]; r1 += xv * b1[p]; r2 += xv * b2[p]; r3 += xv * b3[p]
+            p += 1
+        }
+        finish(r0, cRow + j, o.beta); finish(r1, cRow + j + 1, o.beta)
+        finish(r2, cRow + j + 2, o.beta); finish(r3, cRow + j + 3, o.beta)
+        j += 4
+    }
+    while j < cols.upperBound {
+        finish(dot(x, o.b.raw + j * ldb, k), cRow + j, o.beta)
+        j += 1
+    }
+}
+
+// MARK: - Scratch buffers
+
+/// A small pool of 64-byte-aligned float buffers shared by all GEMM calls. Packing a 256×3072
+/// panel needs 3 MB; allocating that per call would page-fault on every call.
+final class ScratchPool: @unchecked Sendable {
+    static let shared = ScratchPool()
+
+    struct Buffer {
+        let pointer: UnsafeMutablePointer<Float>
+        let capacity: Int
+    }
+
+    private let lock = NSLock()
+    private var free: [Buffer] = []
+
+    func take(_ count: Int) -> Buffer {
+        let needed = max(count, 16)
+        lock.lock()
+        if let index = free.firstIndex(where: { $0.capacity >= needed }) {
+            let buffer = free.remove(at: index)
+            lock.unlock()
+            return buffer
+        }
+        lock.unlock()
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: needed * MemoryLayout<Float>.stride, alignment: 64)
+        return Buffer(pointer: raw.bindMemory(to: Float.self, capacity: needed), capacity: needed)
+    }
+
+    func give(_ buffer: Buffer) {
+        lock.lock()
+        defer { lock.unlock() }
+        free.append(buffer)
+        free.sort { $0.capacity < $1.capacity }
+        if free.count > 8 {
+            // Keep the largest buffers: a small request can always use a large one.
+            UnsafeMutableRawPointer(free.removeFirst().pointer).deallocate()
+        }
+    }
+}

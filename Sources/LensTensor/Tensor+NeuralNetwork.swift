@@ -1,0 +1,144 @@
+import LensKernels
+
+// Fused neural-network operations over the last axis, each with a hand-written backward that
+// sits next to its forward in LensKernels. Another axis is handled by moving it last.
+
+extension Tensor {
+    /// Moves `axis` last, applies `body`, and moves it back.
+    private func alongLastAxis(_ axis: Int, _ body: (Tensor) -> Tensor) -> Tensor {
+        let a = normalizedAxis(axis, rank: rank)
+        if a == rank - 1 { return body(self) }
+        return body(transposed(a, -1)).transposed(a, -1)
+    }
+
+    /// Rows of the last axis: (rows, n).
+    private var rowsAndLength: (Int, Int) {
+        let n = shape.last ?? 1
+        return (n == 0 ? 0 : count / n, n)
+    }
+
+    /// Softmax along `axis`. A slice whose entries are all −inf (a fully masked attention row)
+    /// becomes zeros, as in TransformerLens.
+    public func softmax(axis: Int = -1) -> Tensor {
+        alongLastAxis(axis) { x in
+            let (rows, n) = x.rowsAndLength
+            let out = Tensor(uninitializedShape: x.shape)
+            LensKernels.softmaxForward(x.pointer, out.pointer, rows: rows, n: n)
+            guard let tape = GradientTape.recording(x) else { return out }
+            let y = out
+            return tape.recorded(out, inputs: [x]) { g, _ in
+                let dx = Tensor(uninitializedShape: y.shape)
+                LensKernels.softmaxBackward(y.pointer, g.pointer, dx.pointer, rows: rows, n: n)
+                return [dx]
+            }
+        }
+    }
+
+    /// log(softmax) along `axis`, computed stably as x − logsumexp(x).
+    public func logSoftmax(axis: Int = -1) -> Tensor {
+        alongLastAxis(axis) { x in
+            let (rows, n) = x.rowsAndLength
+            let out = Tensor(uninitializedShape: x.shape)
+            LensKernels.logSoftmaxForward(x.pointer, out.pointer, rows: rows, n: n)
+            guard let tape = GradientTape.recording(x) else { return out }
+            let y = out
+            return tape.recorded(out, inputs: [x]) { g, _ in
+                let dx = Tensor(uninitializedShape: y.shape)
+                LensKernels.logSoftmaxBackward(y.pointer, g.pointer, dx.pointer, rows: rows, n: n)
+                return [dx]
+            }
+        }
+    }
+
+    /// log Σ exp along `axis` (the axis is removed unless `keepDims`).
+    public func logSumExp(axis: Int = -1, keepDims: Bool = false) -> Tensor {
+        let a = normalizedAxis(axis, rank: rank)
+        let moved = a == rank - 1 ? self : transposed(a, -1)
+        let (rows, n) = moved.rowsAndLength
+        var out = Tensor(uninitializedShape: Array(moved.shape.dropLast()))
+        LensKernels.logSumExpForward(moved.pointer, out.pointer, rows: rows, n: n)
+        if let tape = GradientTape.recording(moved) {
+            let x = moved.detached, lse = out
+            out = tape.recorded(out, inputs: [moved]) { g, _ in
+                [(x - lse.unsqueezed(axis: -1)).exp() * g.unsqueezed(axis: -1)]
+            }
+        }
+        // `moved` has the original axes with a and the last swapped; the last is gone now.
+        var result = out
+        if a != rank - 1 { result = result.unsqueezed(axis: -1).transposed(a, -1).squeezed(axis: -1) }
+        return keepDims ? result.unsqueezed(axis: a) : result
+    }
+
+    /// Layer normalisation over the last axis: (x − mean) / √(var + eps) · weight + bias, with
+    /// the population variance. `weight` and `bias` (shape `[n]`) are optional (TransformerLens
+    /// `LNPre` has neither).
+    public func layerNorm(weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
+        let (rows, n) = rowsAndLength
+        if let weight { precondition(weight.shape == [n], "layerNorm weight shape \(weight.shape), expected [\(n)]") }
+        if let bias { precondition(bias.shape == [n], "layerNorm bias shape \(bias.shape), expected [\(n)]") }
+        let out = Tensor(uninitializedShape: shape)
+        let mean = Tensor(uninitializedShape: [rows]), rstd = Tensor(uninitializedShape: [rows])
+        LensKernels.layerNormForward(pointer, rows: rows, n: n, weight: weight?.pointer, bias: bias?.pointer, eps: eps,
+                                     out.pointer, mean: mean.pointer, rstd: rstd.pointer)
+        let inputs = [self] + [weight, bias].compactMap { $0 }
+        guard let tape = inputs.lazy.compactMap({ $0.link?.tape }).first(where: { $0.isRecording }) else { return out }
+        let x = self.detached, w = weight?.detached
+        let hasBias = bias != nil
+        return tape.recorded(out, inputs: inputs) { g, needs in
+            let dx = Tensor(uninitializedShape: x.shape)
+            let dw = w.map { Tensor(shape: $0.shape, repeating: 0) }
+            let db = hasBias ? Tensor(shape: [n], repeating: 0) : nil
+            LensKernels.layerNormBackward(g.pointer, x.pointer, mean: mean.pointer, rstd: rstd.pointer, weight: w?.pointer,
+                                          rows: rows, n: n, dx: dx.pointer, dWeight: dw?.pointer, dBias: db?.pointer)
+            return [needs[0] ? dx : nil] + [dw, db].compactMap { $0 }.map { Optional($0) }
+        }
+    }
+
+    /// RMS normalisation over the last axis: x / √(mean(x²) + eps) · weight (`weight` optional,
+    /// as in `RMSNormPre`).
+    public func rmsNorm(weight: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
+        let (rows, n) = rowsAndLength
+        if let weight { precondition(weight.shape == [n], "rmsNorm weight shape \(weight.shape), expected [\(n)]") }
+        let out = Tensor(uninitializedShape: shape)
+        let rstd = Tensor(uninitializedShape: [rows])
+        LensKernels.rmsNormForward(pointer, rows: rows, n: n, weight: weight?.pointer, eps: eps, out.pointer, rstd: rstd.pointer)
+        let inputs = [self] + [weight].compactMap { $0 }
+        guard let tape = inputs.lazy.compactMap({ $0.link?.tape }).first(where: { $0.isRecording }) else { return out }
+        let x = self.detached, w = weight?.detached
+        return tape.recorded(out, inputs: inputs) { g, needs in
+            let dx = Tensor(uninitializedShape: x.shape)
+            let dw = w.map { Tensor(shape: $0.shape, repeating: 0) }
+            LensKernels.rmsNormBackward(g.pointer, x.pointer, rstd: rstd.pointer, weight: w?.pointer, rows: rows, n: n,
+                                        dx: dx.pointer, dWeight: dw?.pointer)
+            return [needs[0] ? dx : nil] + (dw.map { [$0] } ?? [])
+        }
+    }
+
+    /// Cross-entropy of each row of logits against a target class: −log softmax(logits)[target].
+    /// `self` is `[..., classes]`, `targets` has the leading shape `[...]`; the result has it too
+    /// (average it for the usual mean loss). Fused: the backward is softmax − one-hot.
+    /// - Precondition: every target lies in `0 ..< classes`.
+    public func crossEntropy(targets: IntTensor) -> Tensor {
+        precondition(rank >= 1 && targets.shape == Array(shape.dropLast()),
+                     "crossEntropy: targets of shape \(targets.shape) do not match logits \(shape)")
+        let (rows, n) = rowsAndLength
+        let t = targets.scalars
+        for v in t { precondition(v >= 0 && v < n, "crossEntropy: target \(v) out of range 0..<\(n)") }
+        let losses = Tensor(uninitializedShape: targets.shape)
+        let lse = Tensor(uninitializedShape: [rows])
+        t.withUnsafeBufferPointer { tp in
+            LensKernels.crossEntropyForward(pointer, rows: rows, n: n, targets: tp.baseAddress!, losses: losses.pointer,
+                                            lse: lse.pointer)
+        }
+        guard let tape = GradientTape.recording(self) else { return losses }
+        let logits = self.detached
+        return tape.recorded(losses, inputs: [self]) { g, _ in
+            let dx = Tensor(uninitializedShape: logits.shape)
+            t.withUnsafeBufferPointer { tp in
+                LensKernels.crossEntropyBackward(logits.pointer, lse: lse.pointer, rows: rows, n: n, targets: tp.baseAddress!,
+                                                 dLoss: g.pointer, dLogits: dx.pointer)
+            }
+            return [dx]
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Timing helpers shared by the `lens bench …` commands.
+enum Benchmark {
+    /// Best wall time in seconds of `body` over repeated runs: one warm-up, then at least
+    /// `minRuns` runs and until `minSeconds` have passed (best-of is the least noisy statistic on
+    /// a shared machine).
+    static func bestTime(minRuns: Int = 5, minSeconds: Double = 0.3, _ body: () -> Void) -> Double {
+        body()
+        var best = Double.infinity
+        var runs = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        while runs < minRuns || (clock.now - start).seconds < minSeconds {
+            let t0 = clock.now
+            body()
+            best = min(best, (clock.now - t0).seconds)
+            runs += 1
+            if runs > 10_000 { break }
+        }
+        return best
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attos) = components
+        return Double(s) + Double(attos) * 1e-18
+    }
+}
+
+/// A printed table whose rows are also written as JSON records.
+struct ResultTable {
+    let title: String
+    let columns: [String]
+    var rows: [[String]] = []
+    var records: [[String: Any]] = []
+
+    mutating func add(_ cells: [String], record: [String: Any]) {
+        rows.append(cells)
+        records.append(record)
+    }
+
+    func render() -> String {
+        var widths = columns.map(\.count)
+        for row in rows {
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            "| " + cells.enumerated().map { i, c in
+                i == 0 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[i] - c.count) + c
+            }.joined(separator: " | ") + " |"
+        }
+        var out = "\(title)\n\n" + line(columns) + "\n"
+        out += "|" + widths.enumerated().map { i, w in
+            i == 0 ? String(repeating: "-", count: w + 2) : String(repeating: "-", count: w + 1) + ":"
+        }.joined(separator: "|") + "|\n"
+        for row in rows { out += line(row) + "\n" }
+        return out
+    }
+}
+
+func format(_ x: Double, _ digits: Int = 1) -> String {
+    String(format: "%.\(digits)f", x)
+}
