@@ -118,6 +118,6 @@ public struct IntTensor: Equatable, Hashable, Sendable {
 
 extension IntTensor: CustomStringConvertible {
     public var description: String {
-        formatNested(shape: shape, count: count) { i in String(scalars[i]) } + (rank > 1 ? "  (IntTensor \(shape))" : "")
+        "IntTensor(" + formatNested(shape: shape, count: count, indent: 10) { i in String(scalars[i]) } + ", shape: \(shape))"
     }
 }

@@ -130,7 +130,7 @@ extension Tensor {
     public static func *= (a: inout Tensor, b: Float) { a = a * b }
     public static func /= (a: inout Tensor, b: Float) { a = a / b }
 
-    public static prefix func - (a: Tensor) -> Tensor { a.unary(.negate) }
+    public static prefix func - (a: Tensor) -> Tensor { a.unary(.negate) { _, _, g in -g } }
 
     /// Element-wise maximum (broadcasting); the gradient goes to the larger operand.
     public func maximum(_ other: Tensor) -> Tensor { broadcasting(.maximum, other) }

@@ -3,8 +3,9 @@ import LensKernels
 import Foundation
 
 /// Nested-bracket text for an array of `shape`, summarising long axes as `first 3, …, last 3`
-/// once the array has more than 1000 elements (as NumPy and PyTorch print).
-func formatNested(shape: [Int], count: Int, _ element: (Int) -> String) -> String {
+/// once the array has more than 1000 elements (as NumPy and PyTorch print). Continuation lines
+/// are indented by `indent` spaces (the width of the text printed before the first bracket).
+func formatNested(shape: [Int], count: Int, indent: Int = 0, _ element: (Int) -> String) -> String {
     if shape.isEmpty { return element(0) }
     let summarise = count > 1000
     let strides = contiguousStrides(shape)
@@ -35,7 +36,7 @@ func formatNested(shape: [Int], count: Int, _ element: (Int) -> String) -> Strin
         }
         return "[" + items.joined(separator: separator) + "]"
     }
-    return render(0, 0, 0)
+    return render(0, 0, indent)
 }
 
 extension Tensor: CustomStringConvertible {
@@ -47,7 +48,7 @@ extension Tensor: CustomStringConvertible {
         let largest = finite.max() ?? 0, smallest = finite.filter { $0 > 0 }.min() ?? 0
         let integral = finite.allSatisfy { $0 == $0.rounded() } && largest < 1e6
         let scientific = largest >= 1e5 || (smallest > 0 && smallest < 1e-4)
-        let body = formatNested(shape: shape, count: count) { i in
+        let body = formatNested(shape: shape, count: count, indent: 7) { i in
             let v = values[i]
             if v.isNaN { return "nan" }
             if v.isInfinite { return v < 0 ? "-inf" : "inf" }

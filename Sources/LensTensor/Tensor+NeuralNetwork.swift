@@ -53,7 +53,8 @@ extension Tensor {
     /// log Σ exp along `axis` (the axis is removed unless `keepDims`).
     public func logSumExp(axis: Int = -1, keepDims: Bool = false) -> Tensor {
         let a = normalizedAxis(axis, rank: rank)
-        let moved = a == rank - 1 ? self : transposed(a, -1)
+        // Move the axis last; the other axes keep their order, which is the reduced shape.
+        let moved = permuted(Array(0..<rank).filter { $0 != a } + [a])
         let (rows, n) = moved.rowsAndLength
         var out = Tensor(uninitializedShape: Array(moved.shape.dropLast()))
         LensKernels.logSumExpForward(moved.pointer, out.pointer, rows: rows, n: n)
@@ -63,10 +64,7 @@ extension Tensor {
                 [(x - lse.unsqueezed(axis: -1)).exp() * g.unsqueezed(axis: -1)]
             }
         }
-        // `moved` has the original axes with a and the last swapped; the last is gone now.
-        var result = out
-        if a != rank - 1 { result = result.unsqueezed(axis: -1).transposed(a, -1).squeezed(axis: -1) }
-        return keepDims ? result.unsqueezed(axis: a) : result
+        return keepDims ? out.unsqueezed(axis: a) : out
     }
 
     /// Layer normalisation over the last axis: (x − mean) / √(var + eps) · weight + bias, with
