@@ -42,6 +42,9 @@ let package = Package(
         // MARK: - Command line
         .executableTarget(name: "lens", dependencies: ["SwiftLens", "LensKernels"]),
 
+        // MARK: - Examples
+        .executableTarget(name: "TensorTour", dependencies: ["SwiftLens"], path: "Examples/TensorTour"),
+
         // MARK: - Tests
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),
         .testTarget(name: "LensTensorTests", dependencies: ["LensTensor"]),

@@ -50,13 +50,13 @@ private func expShiftedStoring(_ x: UnsafePointer<Float>, _ shift: Float, _ out:
     var s0 = Float8(), s1 = Float8()
     var i = 0
     while i + 16 <= n {
-        let e0 = exp8(load8(x + i) - sv), e1 = exp8(load8(x + i + 8) - sv)
+        let e0 = expNonPositive8(load8(x + i) - sv), e1 = expNonPositive8(load8(x + i + 8) - sv)
         store8(e0, out + i); store8(e1, out + i + 8)
         s0 += e0; s1 += e1
         i += 16
     }
     while i + 8 <= n {
-        let e = exp8(load8(x + i) - sv)
+        let e = expNonPositive8(load8(x + i) - sv)
         store8(e, out + i)
         s0 += e
         i += 8
@@ -64,7 +64,7 @@ private func expShiftedStoring(_ x: UnsafePointer<Float>, _ shift: Float, _ out:
     if i < n {
         var tail = Float8(repeating: -.infinity)
         for j in 0..<(n - i) { tail[j] = x[i + j] }
-        let e = exp8(tail - sv)
+        let e = expNonPositive8(tail - sv)
         for j in 0..<(n - i) { out[i + j] = e[j] }
         s1 += e
     }
@@ -78,14 +78,14 @@ private func expShiftedSum(_ x: UnsafePointer<Float>, _ shift: Float, _ n: Int) 
     var s0 = Float8(), s1 = Float8()
     var i = 0
     while i + 16 <= n {
-        s0 += exp8(load8(x + i) - sv); s1 += exp8(load8(x + i + 8) - sv)
+        s0 += expNonPositive8(load8(x + i) - sv); s1 += expNonPositive8(load8(x + i + 8) - sv)
         i += 16
     }
-    while i + 8 <= n { s0 += exp8(load8(x + i) - sv); i += 8 }
+    while i + 8 <= n { s0 += expNonPositive8(load8(x + i) - sv); i += 8 }
     if i < n {
         var tail = Float8(repeating: -.infinity)
         for j in 0..<(n - i) { tail[j] = x[i + j] }
-        s1 += exp8(tail - sv)
+        s1 += expNonPositive8(tail - sv)
     }
     return horizontalSum(s0 + s1)
 }
@@ -139,7 +139,7 @@ public func logSoftmaxBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Fl
         for r in range {
             let yr = py.raw + r * n, gr = pdy.raw + r * n, out = pdx.raw + r * n
             let s = Float8(repeating: sum(gr, n))
-            mapRows(yr, gr, out, n) { y, g in g - exp8(y) * s }
+            mapRows(yr, gr, out, n) { y, g in g - expNonPositive8(y) * s }
         }
     }
 }
@@ -175,7 +175,7 @@ public func crossEntropyBackward(_ logits: UnsafePointer<Float>, lse: UnsafePoin
             let row = pl.raw + r * n, out = po.raw + r * n
             let g = pd.raw[r]
             let shift = Float8(repeating: pls.raw[r]), gv = Float8(repeating: g)
-            mapRows(row, row, out, n) { x, _ in exp8(x - shift) * gv }
+            mapRows(row, row, out, n) { x, _ in expNonPositive8(x - shift) * gv }
             out[t[r]] -= g
         }
     }

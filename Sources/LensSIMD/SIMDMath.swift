@@ -98,6 +98,30 @@ public func exp8(_ x: Float8) -> Float8 {
     return result
 }
 
+/// e^x for x ≤ 0 on 8 lanes — what softmax, log-sum-exp and cross-entropy need after
+/// subtracting the row maximum. Same polynomial as `exp8`, but with no upper clamp and a
+/// single exponent construction (x ≥ −87.34 keeps 2^n normal): about 30% cheaper. Exact 0 below
+/// −87.34 (so −inf gives 0); NaN propagates. Positive x gives wrong results.
+@inlinable @inline(__always)
+public func expNonPositive8(_ x: Float8) -> Float8 {
+    let lo: Float = -87.33654
+    let xc = x.replacing(with: lo, where: x .< lo)
+    let shifter = Float8(repeating: 12582912.0)
+    let shifted = shifter.addingProduct(xc, Float8(repeating: 1.44269504088896341))
+    let n = shifted - shifter
+    var r = xc.addingProduct(n, Float8(repeating: -0.693359375))
+    r = r.addingProduct(n, Float8(repeating: 2.12194440e-4))
+    var p = Float8(repeating: 1.3981999507e-3).addingProduct(Float8(repeating: 1.9875691500e-4), r)
+    p = Float8(repeating: 8.3334519073e-3).addingProduct(p, r)
+    p = Float8(repeating: 4.1665795894e-2).addingProduct(p, r)
+    p = Float8(repeating: 1.6666665459e-1).addingProduct(p, r)
+    p = Float8(repeating: 5.0000001201e-1).addingProduct(p, r)
+    let y = (r + 1).addingProduct(p, r * r)
+    let ni = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(shifter, to: SIMD8<Int32>.self)
+    let pow2n = unsafeBitCast((ni &+ 127) &<< 23, to: Float8.self)
+    return (y * pow2n).replacing(with: 0, where: x .< lo)
+}
+
 /// tanh on 8 lanes as `1 - 2 / (e^{2x} + 1)`; absolute error below 2e-7.
 @inlinable @inline(__always)
 public func tanh8(_ x: Float8) -> Float8 {

@@ -64,3 +64,29 @@ struct ResultTable {
 func format(_ x: Double, _ digits: Int = 1) -> String {
     String(format: "%.\(digits)f", x)
 }
+
+/// Writes a JSON object (records may hold `nil`s, written as null).
+func writeJSON(_ object: [String: Any], to path: String) throws {
+    func clean(_ value: Any) -> Any {
+        switch value {
+        case let dict as [String: Any]: return dict.mapValues(clean)
+        case let array as [Any]: return array.map(clean)
+        case let optional as Optional<Any>:
+            switch optional {
+            case .some(let v): return v
+            case .none: return NSNull()
+            }
+        }
+    }
+    let data = try JSONSerialization.data(withJSONObject: clean(object), options: [.prettyPrinted, .sortedKeys])
+    try data.write(to: URL(fileURLWithPath: path))
+}
+
+/// CPU model, core count and date, for benchmark records.
+func machineDescription() -> [String: Any] {
+    let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown"
+    return ["cpu": model, "cores": ProcessInfo.processInfo.activeProcessorCount,
+            "date": ISO8601DateFormatter().string(from: Date())]
+}

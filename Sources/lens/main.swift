@@ -1,15 +1,41 @@
 import Foundation
-import LensKernels
-let kb = KernelBenchmark()
-let args = CommandLine.arguments
-let m = Int(args[1])!, k = Int(args[2])!, n = Int(args[3])!
-let ta = args.count > 4 && args[4] == "1", tb = args.count > 5 && args[5] == "1"
-let a = kb.randomBuffer(m * k, seed: 1), b = kb.randomBuffer(k * n, seed: 2)
-let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
-for t in [1, 2, 1, 2] {
-    let time = Benchmark.bestTime(minSeconds: 0.4) {
-        sgemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a, lda: ta ? m : k, b: b, ldb: tb ? k : n, c: c, ldc: n, threads: t)
+
+let usage = """
+usage: lens <command> [options]
+
+commands:
+  bench kernels [--json FILE] [--quick] [--no-numpy]
+      GEMM GFLOP/s (1 and 2 threads), exp and row-softmax ns/element, beside numpy measured
+      in the same run (Scripts/bench_numpy.py), with the ratio and the target for each row.
+  help
+      this text
+"""
+
+func run(_ words: [String]) throws {
+    guard let command = words.first else { throw UsageError(description: "no command given") }
+    switch command {
+    case "bench":
+        let args = try Arguments(Array(words.dropFirst()), valued: ["--json"])
+        guard args.positional == ["kernels"] else {
+            throw UsageError(description: "bench needs a suite: lens bench kernels")
+        }
+        try args.checkFlags(allowed: ["--quick", "--no-numpy"])
+        var bench = KernelBenchmark()
+        bench.quick = args.has("--quick")
+        try bench.run(numpy: !args.has("--no-numpy"), jsonPath: args.value("--json"))
+    case "help", "--help", "-h":
+        print(usage)
+    default:
+        throw UsageError(description: "unknown command \(command)")
     }
-    print(t, format(2 * Double(m * n * k) / time / 1e9), terminator: "  ")
 }
-print()
+
+do {
+    try run(Array(CommandLine.arguments.dropFirst()))
+} catch let error as UsageError {
+    FileHandle.standardError.write(Data("lens: \(error)\n\n\(usage)\n".utf8))
+    exit(2)
+} catch {
+    FileHandle.standardError.write(Data("lens: \(error)\n".utf8))
+    exit(1)
+}
