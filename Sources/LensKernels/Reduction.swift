@@ -64,27 +64,21 @@ public func maximum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
 }
 
 /// Index of the first largest element of x[0..<n] (NaN counts as largest, as in PyTorch).
-public func argmax(_ x: UnsafePointer<Float>, _ n: Int) -> Int {
-    var best = 0
-    var value = n > 0 ? x[0] : 0
-    if value.isNaN { return 0 }
-    for i in 1..<max(n, 1) {
-        let v = x[i]
-        if v.isNaN { return i }
-        if v > value { value = v; best = i }
-    }
-    return best
-}
+public func argmax(_ x: UnsafePointer<Float>, _ n: Int) -> Int { argExtreme(x, n, largest: true) }
 
 /// Index of the first smallest element of x[0..<n] (NaN counts as smallest).
-public func argmin(_ x: UnsafePointer<Float>, _ n: Int) -> Int {
+public func argmin(_ x: UnsafePointer<Float>, _ n: Int) -> Int { argExtreme(x, n, largest: false) }
+
+@inline(__always)
+private func argExtreme(_ x: UnsafePointer<Float>, _ n: Int, largest: Bool) -> Int {
+    guard n > 0 else { return 0 }
     var best = 0
-    var value = n > 0 ? x[0] : 0
+    var value = x[0]
     if value.isNaN { return 0 }
-    for i in 1..<max(n, 1) {
+    for i in 1..<n {
         let v = x[i]
         if v.isNaN { return i }
-        if v < value { value = v; best = i }
+        if largest ? v > value : v < value { value = v; best = i }
     }
     return best
 }

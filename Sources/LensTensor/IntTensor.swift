@@ -44,16 +44,7 @@ public struct IntTensor: Equatable, Hashable, Sendable {
         set { scalars[flatIndex(index)] = newValue }
     }
 
-    private func flatIndex(_ index: [Int]) -> Int {
-        precondition(index.count == rank, "index \(index) has \(index.count) components for shape \(shape)")
-        var flat = 0
-        for (axis, i) in index.enumerated() {
-            let j = i < 0 ? i + shape[axis] : i
-            precondition(j >= 0 && j < shape[axis], "index \(i) out of range for axis \(axis) of shape \(shape)")
-            flat = flat * shape[axis] + j
-        }
-        return flat
-    }
+    private func flatIndex(_ index: [Int]) -> Int { rowMajorOffset(index, shape: shape) }
 
     /// The selected elements, with the same subscript language as `Tensor`
     /// (`tokens[.all, 1...]`).
@@ -83,14 +74,7 @@ public struct IntTensor: Equatable, Hashable, Sendable {
 
     /// The same elements with a new shape (one extent may be −1).
     public func reshaped(_ newShape: [Int]) -> IntTensor {
-        var target = newShape
-        if let inferred = newShape.firstIndex(of: -1) {
-            let known = newShape.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
-            target[inferred] = count / known
-        }
-        precondition(shapeCount(target) == count, "cannot reshape \(shape) (\(count) elements) to \(newShape)")
-        return IntTensor(shape: target, values: scalars)
+        IntTensor(shape: resolvedShape(newShape, count: count), values: scalars)
     }
 
     /// Concatenation along `axis` (all other extents equal).

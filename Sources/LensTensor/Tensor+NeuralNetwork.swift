@@ -17,37 +17,37 @@ extension Tensor {
         return (n == 0 ? 0 : count / n, n)
     }
 
-    /// Softmax along `axis`. A slice whose entries are all −inf (a fully masked attention row)
-    /// becomes zeros, as in TransformerLens.
-    public func softmax(axis: Int = -1) -> Tensor {
+    /// A row kernel over the last axis whose backward needs only the output and the incoming
+    /// gradient (softmax, log-softmax).
+    private typealias RowKernel = (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
+    private typealias RowBackward = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
+
+    private func rowOperation(axis: Int, _ forward: RowKernel, _ backward: @escaping RowBackward) -> Tensor {
         alongLastAxis(axis) { x in
             let (rows, n) = x.rowsAndLength
             let out = Tensor(uninitializedShape: x.shape)
-            LensKernels.softmaxForward(x.pointer, out.pointer, rows: rows, n: n)
+            forward(x.pointer, out.pointer, rows, n)
             guard let tape = GradientTape.recording(x) else { return out }
             let y = out
             return tape.recorded(out, inputs: [x]) { g, _ in
                 let dx = Tensor(uninitializedShape: y.shape)
-                LensKernels.softmaxBackward(y.pointer, g.pointer, dx.pointer, rows: rows, n: n)
+                backward(y.pointer, g.pointer, dx.pointer, rows, n)
                 return [dx]
             }
         }
     }
 
+    /// Softmax along `axis`. A slice whose entries are all −inf (a fully masked attention row)
+    /// becomes zeros, as in TransformerLens.
+    public func softmax(axis: Int = -1) -> Tensor {
+        rowOperation(axis: axis, { LensKernels.softmaxForward($0, $1, rows: $2, n: $3) },
+                     { LensKernels.softmaxBackward($0, $1, $2, rows: $3, n: $4) })
+    }
+
     /// log(softmax) along `axis`, computed stably as x − logsumexp(x).
     public func logSoftmax(axis: Int = -1) -> Tensor {
-        alongLastAxis(axis) { x in
-            let (rows, n) = x.rowsAndLength
-            let out = Tensor(uninitializedShape: x.shape)
-            LensKernels.logSoftmaxForward(x.pointer, out.pointer, rows: rows, n: n)
-            guard let tape = GradientTape.recording(x) else { return out }
-            let y = out
-            return tape.recorded(out, inputs: [x]) { g, _ in
-                let dx = Tensor(uninitializedShape: y.shape)
-                LensKernels.logSoftmaxBackward(y.pointer, g.pointer, dx.pointer, rows: rows, n: n)
-                return [dx]
-            }
-        }
+        rowOperation(axis: axis, { LensKernels.logSoftmaxForward($0, $1, rows: $2, n: $3) },
+                     { LensKernels.logSoftmaxBackward($0, $1, $2, rows: $3, n: $4) })
     }
 
     /// log Σ exp along `axis` (the axis is removed unless `keepDims`).

@@ -13,13 +13,7 @@ func normalizedAxis(_ axis: Int, rank: Int, _ function: String = #function) -> I
 extension Tensor {
     /// The same elements with a new shape; one extent may be −1 (inferred). Shares storage.
     public func reshaped(_ newShape: [Int]) -> Tensor {
-        var target = newShape
-        if let inferred = newShape.firstIndex(of: -1) {
-            let known = newShape.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) (\(count) elements) to \(newShape)")
-            target[inferred] = count / known
-        }
-        precondition(shapeCount(checkedShape(target)) == count, "cannot reshape \(shape) (\(count) elements) to \(newShape)")
+        let target = resolvedShape(newShape, count: count)
         if target == shape { return self }
         let out = sharingStorage(shape: target)
         guard let tape = GradientTape.recording(self) else { return out }

@@ -110,16 +110,7 @@ public struct Tensor: @unchecked Sendable {
         storage.pointer[i] = value
     }
 
-    func flatIndex(_ index: [Int]) -> Int {
-        precondition(index.count == rank, "index \(index) has \(index.count) components for shape \(shape)")
-        var flat = 0
-        for (axis, i) in index.enumerated() {
-            let j = i < 0 ? i + shape[axis] : i
-            precondition(j >= 0 && j < shape[axis], "index \(i) out of range for axis \(axis) of shape \(shape)")
-            flat = flat * shape[axis] + j
-        }
-        return flat
-    }
+    func flatIndex(_ index: [Int]) -> Int { rowMajorOffset(index, shape: shape) }
 
     /// Read access to the elements in row-major order.
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
@@ -189,6 +180,31 @@ func shapeCount(_ shape: [Int]) -> Int {
     var n = 1
     for d in shape { n *= d }
     return n
+}
+
+/// The row-major offset of a full index (negative components count from the end).
+func rowMajorOffset(_ index: [Int], shape: [Int]) -> Int {
+    precondition(index.count == shape.count, "index \(index) has \(index.count) components for shape \(shape)")
+    var flat = 0
+    for (axis, i) in index.enumerated() {
+        let j = i < 0 ? i + shape[axis] : i
+        precondition(j >= 0 && j < shape[axis], "index \(i) out of range for axis \(axis) of shape \(shape)")
+        flat = flat * shape[axis] + j
+    }
+    return flat
+}
+
+/// `shape` with a −1 extent replaced by whatever makes the element count `count`.
+/// - Precondition: the result has exactly `count` elements.
+func resolvedShape(_ shape: [Int], count: Int) -> [Int] {
+    var target = shape
+    if let inferred = shape.firstIndex(of: -1) {
+        let known = shape.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
+        precondition(known > 0 && count % known == 0, "cannot reshape \(count) elements to \(shape)")
+        target[inferred] = count / known
+    }
+    precondition(shapeCount(checkedShape(target)) == count, "cannot reshape \(count) elements to \(shape)")
+    return target
 }
 
 /// Validates that a shape has no negative extents and a representable element count.
