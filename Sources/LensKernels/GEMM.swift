@@ -75,20 +75,36 @@ public func sgemmBatched(batch: Int, transA: Bool = false, transB: Bool = false,
                          b: UnsafePointer<Float>, ldb: Int, strideB: Int,
                          beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int,
                          threads: Int? = nil) {
-    if batch <= 0 || m <= 0 || n <= 0 { return }
-    if batch == 1 {
-        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-              beta: beta, c: c, ldc: ldc, threads: threads)
+    sgemmBatched(count: batch, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                 b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, threads: threads) { i in
+        (i * strideA, i * strideB, i * strideC)
+    }
+}
+
+/// A batch of independent products whose i-th operands start at `a + offsets(i).a`,
+/// `b + offsets(i).b`, `c + offsets(i).c`: any layout, e.g. the heads of a `[batch, pos, head,
+/// d_head]` activation read in place with `lda = heads · d_head`. Items must write disjoint
+/// parts of C. Items are spread over threads, each item on one thread.
+public func sgemmBatched(count: Int, transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int? = nil,
+                         offsets: @Sendable (Int) -> (a: Int, b: Int, c: Int)) {
+    if count <= 0 || m <= 0 || n <= 0 { return }
+    if count == 1 {
+        let o = offsets(0)
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a + o.a, lda: lda, b: b + o.b, ldb: ldb,
+              beta: beta, c: c + o.c, ldc: ldc, threads: threads)
         return
     }
-    let flops = 2 * m * n * k * batch
-    let workers = flops >= gemmParallelThreshold ? min(threads ?? KernelThreads.count, 2, batch) : 1
+    let flops = 2 * m * n * k * count
+    let workers = flops >= gemmParallelThreshold ? min(threads ?? KernelThreads.count, 2, count) : 1
     let pa = SendablePointer(a), pb = SendablePointer(b), pc = SendablePointer(c)
     parallelFor(workers) { t in
-        for i in splitRange(batch, parts: workers, index: t) {
+        for i in splitRange(count, parts: workers, index: t) {
+            let o = offsets(i)
             sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                  a: pa.raw + i * strideA, lda: lda, b: pb.raw + i * strideB, ldb: ldb,
-                  beta: beta, c: pc.raw + i * strideC, ldc: ldc, threads: 1)
+                  a: pa.raw + o.a, lda: lda, b: pb.raw + o.b, ldb: ldb,
+                  beta: beta, c: pc.raw + o.c, ldc: ldc, threads: 1)
         }
     }
 }

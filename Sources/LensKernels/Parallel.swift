@@ -61,3 +61,14 @@ struct SendablePointer: @unchecked Sendable {
     @inlinable init(_ raw: UnsafeMutablePointer<Float>) { self.raw = raw }
     @inlinable init(_ raw: UnsafePointer<Float>) { self.raw = UnsafeMutablePointer(mutating: raw) }
 }
+
+/// Runs `body` over contiguous chunks of `0 ..< count`, on up to `KernelThreads.count` threads
+/// when the total `work` (in element operations) is worth a fork (≥ 64 K), else on the caller.
+public func parallelChunks(_ count: Int, work: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    let workers = work >= 1 << 16 && count > 1 ? min(KernelThreads.count, count) : 1
+    if workers == 1 {
+        body(0..<count)
+        return
+    }
+    parallelFor(workers) { t in body(splitRange(count, parts: workers, index: t)) }
+}

@@ -71,6 +71,17 @@ extension Tensor {
     /// the population variance. `weight` and `bias` (shape `[n]`) are optional (TransformerLens
     /// `LNPre` has neither).
     public func layerNorm(weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
+        layerNormCore(weight: weight, bias: bias, eps: eps).output
+    }
+
+    /// ``layerNorm(weight:bias:eps:)`` that also returns TransformerLens's `hook_scale`,
+    /// √(var + eps), shaped [..., 1]. The scale is a by-product without a gradient link.
+    public func layerNormWithScale(weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> (output: Tensor, scale: Tensor) {
+        let (out, rstd) = layerNormCore(weight: weight, bias: bias, eps: eps)
+        return (out, rstd.reciprocal().reshaped(Array(shape.dropLast()) + [1]).detached)
+    }
+
+    private func layerNormCore(weight: Tensor?, bias: Tensor?, eps: Float) -> (output: Tensor, rstd: Tensor) {
         let (rows, n) = rowsAndLength
         if let weight { precondition(weight.shape == [n], "layerNorm weight shape \(weight.shape), expected [\(n)]") }
         if let bias { precondition(bias.shape == [n], "layerNorm bias shape \(bias.shape), expected [\(n)]") }
@@ -79,37 +90,48 @@ extension Tensor {
         LensKernels.layerNormForward(pointer, rows: rows, n: n, weight: weight?.pointer, bias: bias?.pointer, eps: eps,
                                      out.pointer, mean: mean.pointer, rstd: rstd.pointer)
         let inputs = [self] + [weight, bias].compactMap { $0 }
-        guard let tape = inputs.lazy.compactMap({ $0.link?.tape }).first(where: { $0.isRecording }) else { return out }
+        guard let tape = inputs.lazy.compactMap({ $0.link?.tape }).first(where: { $0.isRecording }) else { return (out, rstd) }
         let x = self.detached, w = weight?.detached
         let hasBias = bias != nil
-        return tape.recorded(out, inputs: inputs) { g, needs in
+        return (tape.recorded(out, inputs: inputs) { g, needs in
             let dx = Tensor(uninitializedShape: x.shape)
             let dw = w.map { Tensor(shape: $0.shape, repeating: 0) }
             let db = hasBias ? Tensor(shape: [n], repeating: 0) : nil
             LensKernels.layerNormBackward(g.pointer, x.pointer, mean: mean.pointer, rstd: rstd.pointer, weight: w?.pointer,
                                           rows: rows, n: n, dx: dx.pointer, dWeight: dw?.pointer, dBias: db?.pointer)
             return [needs[0] ? dx : nil] + [dw, db].compactMap { $0 }.map { Optional($0) }
-        }
+        }, rstd)
     }
 
     /// RMS normalisation over the last axis: x / √(mean(x²) + eps) · weight (`weight` optional,
     /// as in `RMSNormPre`).
     public func rmsNorm(weight: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
+        rmsNormCore(weight: weight, eps: eps).output
+    }
+
+    /// ``rmsNorm(weight:eps:)`` that also returns TransformerLens's `hook_scale`,
+    /// √(mean(x²) + eps), shaped [..., 1], without a gradient link.
+    public func rmsNormWithScale(weight: Tensor? = nil, eps: Float = 1e-5) -> (output: Tensor, scale: Tensor) {
+        let (out, rstd) = rmsNormCore(weight: weight, eps: eps)
+        return (out, rstd.reciprocal().reshaped(Array(shape.dropLast()) + [1]).detached)
+    }
+
+    private func rmsNormCore(weight: Tensor?, eps: Float) -> (output: Tensor, rstd: Tensor) {
         let (rows, n) = rowsAndLength
         if let weight { precondition(weight.shape == [n], "rmsNorm weight shape \(weight.shape), expected [\(n)]") }
         let out = Tensor(uninitializedShape: shape)
         let rstd = Tensor(uninitializedShape: [rows])
         LensKernels.rmsNormForward(pointer, rows: rows, n: n, weight: weight?.pointer, eps: eps, out.pointer, rstd: rstd.pointer)
         let inputs = [self] + [weight].compactMap { $0 }
-        guard let tape = inputs.lazy.compactMap({ $0.link?.tape }).first(where: { $0.isRecording }) else { return out }
+        guard let tape = inputs.lazy.compactMap({ $0.link?.tape }).first(where: { $0.isRecording }) else { return (out, rstd) }
         let x = self.detached, w = weight?.detached
-        return tape.recorded(out, inputs: inputs) { g, needs in
+        return (tape.recorded(out, inputs: inputs) { g, needs in
             let dx = Tensor(uninitializedShape: x.shape)
             let dw = w.map { Tensor(shape: $0.shape, repeating: 0) }
             LensKernels.rmsNormBackward(g.pointer, x.pointer, rstd: rstd.pointer, weight: w?.pointer, rows: rows, n: n,
                                         dx: dx.pointer, dWeight: dw?.pointer)
             return [needs[0] ? dx : nil] + (dw.map { [$0] } ?? [])
-        }
+        }, rstd)
     }
 
     /// Cross-entropy of each row of logits against a target class: −log softmax(logits)[target].

@@ -164,6 +164,22 @@ import Testing
         checkGradients([random([2, 3], seed: 117), random([3, 4], seed: 118)], "outer sums") { einsum("ab,bc->a", $0[0], $0[1]) }
     }
 
+    @Test func attentionProducts() {
+        let q = random([2, 5, 3, 4], seed: 130), k = random([2, 5, 3, 4], seed: 131), v = random([2, 5, 3, 4], seed: 132)
+        checkGradients([q, k], "attentionScores") { Tensor.attentionScores(queries: $0[0], keys: $0[1], divisor: 2, causal: false) }
+        // Causal: the masked entries are −inf constants; compose with softmax so the check sees finite values.
+        checkGradients([q, k], "causal attentionScores") {
+            Tensor.attentionScores(queries: $0[0], keys: $0[1], divisor: 2, causal: true).softmax()
+        }
+        let pattern = random([2, 3, 5, 5], seed: 133)
+        checkGradients([pattern, v], "attentionMix") { Tensor.attentionMix(pattern: $0[0], values: $0[1]) }
+        checkGradients([v, random([3, 4, 6], seed: 134)], "perHeadMatmul") { $0[0].perHeadMatmul($0[1]) }
+        let x = random([2, 4, 8], seed: 135)
+        checkGradients([x, random([8], seed: 136, low: 0.5, high: 1.5), random([8], seed: 137)], "layerNormWithScale") {
+            $0[0].layerNormWithScale(weight: $0[1], bias: $0[2]).output
+        }
+    }
+
     @Test func gradientsOfIntermediatesAndUnusedInputs() {
         let tape = GradientTape()
         let x = random([3], seed: 120)

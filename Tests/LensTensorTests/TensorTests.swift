@@ -200,6 +200,30 @@ import Testing
         #expect(einsum("i,j->ij", Tensor([1, 2]), Tensor([3, 4, 5])).scalars == [3, 4, 5, 6, 8, 10])
     }
 
+    @Test func attentionProductsMatchEinsum() {
+        let q = Tensor.randomNormal([2, 7, 3, 4], seed: 20), k = Tensor.randomNormal([2, 7, 3, 4], seed: 21)
+        let v = Tensor.randomNormal([2, 7, 3, 4], seed: 22)
+        let scores = Tensor.attentionScores(queries: q, keys: k, divisor: 2, causal: true)
+        let reference = einsum("bqhd,bkhd->bhqk", q, k) / 2
+        for b in 0..<2 { for h in 0..<3 { for i in 0..<7 { for j in 0..<7 {
+            let got = at(scores, [b, h, i, j])
+            if j > i { #expect(got == -.infinity) } else { #expect(Swift.abs(got - at(reference, [b, h, i, j])) < 1e-5) }
+        } } } }
+        let pattern = scores.softmax()
+        #expect(Tensor.attentionMix(pattern: pattern, values: v)
+            .isApproximatelyEqual(to: einsum("bhqk,bkhd->bqhd", pattern, v), absoluteTolerance: 1e-5))
+        let w = Tensor.randomNormal([3, 4, 5], seed: 23)
+        #expect(v.perHeadMatmul(w).isApproximatelyEqual(to: einsum("bphd,hdm->bphm", v, w), absoluteTolerance: 1e-5))
+        let (out, scale) = q.reshaped(2, 7, 12).layerNormWithScale()
+        #expect(scale.shape == [2, 7, 1])
+        let x = q.reshaped(2, 7, 12)
+        let centered = x - x.mean(axis: -1, keepDims: true)
+        #expect(scale.isApproximatelyEqual(to: (centered.square().mean(axis: -1, keepDims: true) + 1e-5).sqrt(), absoluteTolerance: 1e-6))
+        #expect(out.isApproximatelyEqual(to: centered / scale, absoluteTolerance: 1e-5))
+        let (rms, rmsScale) = x.rmsNormWithScale()
+        #expect(rms.isApproximatelyEqual(to: x / rmsScale, absoluteTolerance: 1e-5))
+    }
+
     @Test func joining() {
         let a = Tensor([[1, 2], [3, 4]]), b = Tensor([[5], [6]])
         #expect(Tensor.concatenate([a, b], axis: 1).scalars == [1, 2, 5, 3, 4, 6])

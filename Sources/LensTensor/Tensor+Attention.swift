@@ -1,0 +1,160 @@
+import LensKernels
+
+// Attention's per-head products, read and written in place in TransformerLens's layouts
+// ([batch, pos, head, d_head] activations, [batch, head, query, key] patterns): each (batch,
+// head) pair is one small GEMM on strided views, so no activation or weight is permuted or
+// copied. Forward and backward side by side; the backward GEMMs use the same strided views.
+
+extension Tensor {
+    /// Attention scores `s[b, h, i, j] = Σ_d q[b, i, h, d] · k[b, j, h, d] / divisor`.
+    /// With `causal`, entries with key position j > i are −inf (TransformerLens's `hook_attn_scores`).
+    /// - Parameters:
+    ///   - queries: [batch, query_pos, head, d_head]
+    ///   - keys: [batch, key_pos, head, d_head] (expand grouped key heads first)
+    /// - Returns: [batch, head, query_pos, key_pos]
+    public static func attentionScores(queries q: Tensor, keys k: Tensor, divisor: Float, causal: Bool) -> Tensor {
+        precondition(q.rank == 4 && k.rank == 4 && q.shape[0] == k.shape[0] && q.shape[2] == k.shape[2] && q.shape[3] == k.shape[3],
+                     "attentionScores: queries \(q.shape) and keys \(k.shape) must be [batch, pos, head, d_head] alike")
+        let (batch, p, heads, dh) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
+        let kLen = k.shape[1]
+        let out = Tensor(uninitializedShape: [batch, heads, p, kLen])
+        let alpha = 1 / divisor
+        LensKernels.sgemmBatched(count: batch * heads, transB: true, m: p, n: kLen, k: dh, alpha: alpha,
+                                 a: q.pointer, lda: heads * dh, b: k.pointer, ldb: heads * dh, c: out.pointer, ldc: kLen) { i in
+            let (b, h) = (i / heads, i % heads)
+            return (b * p * heads * dh + h * dh, b * kLen * heads * dh + h * dh, i * p * kLen)
+        }
+        if causal { maskFuture(out, rows: batch * heads, queries: p, keys: kLen, value: -.infinity) }
+        guard let tape = GradientTape.recording(q, k) else { return out }
+        return tape.recorded(out, inputs: [q, k]) { g, needs in
+            var dS = g
+            if causal {
+                dS = g.detached
+                dS.makeUnique()
+                maskFuture(dS, rows: batch * heads, queries: p, keys: kLen, value: 0)
+            }
+            var dq: Tensor?, dk: Tensor?
+            if needs[0] {
+                let d = Tensor(uninitializedShape: q.shape)
+                LensKernels.sgemmBatched(count: batch * heads, m: p, n: dh, k: kLen, alpha: alpha, a: dS.pointer, lda: kLen,
+                                         b: k.pointer, ldb: heads * dh, c: d.pointer, ldc: heads * dh) { i in
+                    let (b, h) = (i / heads, i % heads)
+                    return (i * p * kLen, b * kLen * heads * dh + h * dh, b * p * heads * dh + h * dh)
+                }
+                dq = d
+            }
+            if needs[1] {
+                let d = Tensor(uninitializedShape: k.shape)
+                LensKernels.sgemmBatched(count: batch * heads, transA: true, m: kLen, n: dh, k: p, alpha: alpha,
+                                         a: dS.pointer, lda: kLen, b: q.pointer, ldb: heads * dh, c: d.pointer,
+                                         ldc: heads * dh) { i in
+                    let (b, h) = (i / heads, i % heads)
+                    return (i * p * kLen, b * p * heads * dh + h * dh, b * kLen * heads * dh + h * dh)
+                }
+                dk = d
+            }
+            return [dq, dk]
+        }
+    }
+
+    /// Writes `value` at every entry with key position j > query position i (aligned so that the
+    /// last query sees every key) of `rows` [queries, keys] matrices.
+    private static func maskFuture(_ t: Tensor, rows: Int, queries: Int, keys: Int, value: Float) {
+        let base = SendableFloats(t.pointer)
+        let offset = keys - queries
+        LensKernels.parallelChunks(rows, work: rows * queries * keys / 2) { range in
+            for r in range {
+                for i in 0..<queries {
+                    let row = base.pointer + (r * queries + i) * keys
+                    let first = Swift.max(0, i + offset + 1)
+                    if first < keys { (row + first).update(repeating: value, count: keys - first) }
+                }
+            }
+        }
+    }
+
+    /// Attention-weighted values `z[b, i, h, d] = Σ_j pattern[b, h, i, j] · v[b, j, h, d]`.
+    /// - Parameters:
+    ///   - pattern: [batch, head, query_pos, key_pos]
+    ///   - values: [batch, key_pos, head, d_head]
+    /// - Returns: [batch, query_pos, head, d_head] (TransformerLens's `hook_z` layout)
+    public static func attentionMix(pattern: Tensor, values v: Tensor) -> Tensor {
+        precondition(pattern.rank == 4 && v.rank == 4 && pattern.shape[0] == v.shape[0] && pattern.shape[1] == v.shape[2]
+                     && pattern.shape[3] == v.shape[1],
+                     "attentionMix: pattern \(pattern.shape) and values \(v.shape) do not match")
+        let (batch, heads, p, kLen) = (pattern.shape[0], pattern.shape[1], pattern.shape[2], pattern.shape[3])
+        let dh = v.shape[3]
+        let out = Tensor(uninitializedShape: [batch, p, heads, dh])
+        LensKernels.sgemmBatched(count: batch * heads, m: p, n: dh, k: kLen, a: pattern.pointer, lda: kLen,
+                                 b: v.pointer, ldb: heads * dh, c: out.pointer, ldc: heads * dh) { i in
+            let (b, h) = (i / heads, i % heads)
+            return (i * p * kLen, b * kLen * heads * dh + h * dh, b * p * heads * dh + h * dh)
+        }
+        guard let tape = GradientTape.recording(pattern, v) else { return out }
+        return tape.recorded(out, inputs: [pattern, v]) { g, needs in
+            var dp: Tensor?, dv: Tensor?
+            if needs[0] {
+                let d = Tensor(uninitializedShape: pattern.shape)
+                LensKernels.sgemmBatched(count: batch * heads, transB: true, m: p, n: kLen, k: dh, a: g.pointer,
+                                         lda: heads * dh, b: v.pointer, ldb: heads * dh, c: d.pointer, ldc: kLen) { i in
+                    let (b, h) = (i / heads, i % heads)
+                    return (b * p * heads * dh + h * dh, b * kLen * heads * dh + h * dh, i * p * kLen)
+                }
+                dp = d
+            }
+            if needs[1] {
+                let d = Tensor(uninitializedShape: v.shape)
+                LensKernels.sgemmBatched(count: batch * heads, transA: true, m: kLen, n: dh, k: p, a: pattern.pointer,
+                                         lda: kLen, b: g.pointer, ldb: heads * dh, c: d.pointer, ldc: heads * dh) { i in
+                    let (b, h) = (i / heads, i % heads)
+                    return (i * p * kLen, b * p * heads * dh + h * dh, b * kLen * heads * dh + h * dh)
+                }
+                dv = d
+            }
+            return [dp, dv]
+        }
+    }
+
+    /// A separate matrix per head: `out[..., h, :] = self[..., h, :] · w[h]`.
+    /// - Parameters:
+    ///   - self: [..., head, d_in], e.g. `hook_z` [batch, pos, head, d_head]
+    ///   - w: [head, d_in, d_out], e.g. `W_O` [head, d_head, d_model]
+    /// - Returns: [..., head, d_out], e.g. `hook_result` [batch, pos, head, d_model]
+    public func perHeadMatmul(_ w: Tensor) -> Tensor {
+        precondition(rank >= 2 && w.rank == 3 && shape[rank - 2] == w.shape[0] && shape[rank - 1] == w.shape[1],
+                     "perHeadMatmul: input \(shape) and weight \(w.shape) must be [..., head, d_in] and [head, d_in, d_out]")
+        let x = self
+        let (heads, dIn, dOut) = (w.shape[0], w.shape[1], w.shape[2])
+        let rows = count / Swift.max(heads * dIn, 1)
+        let out = Tensor(uninitializedShape: Array(shape.dropLast()) + [dOut])
+        LensKernels.sgemmBatched(count: heads, m: rows, n: dOut, k: dIn, a: x.pointer, lda: heads * dIn, b: w.pointer,
+                                 ldb: dOut, c: out.pointer, ldc: heads * dOut) { h in (h * dIn, h * dIn * dOut, h * dOut) }
+        guard let tape = GradientTape.recording(x, w) else { return out }
+        return tape.recorded(out, inputs: [x, w]) { g, needs in
+            var dx: Tensor?, dw: Tensor?
+            if needs[0] {
+                let d = Tensor(uninitializedShape: x.shape)
+                LensKernels.sgemmBatched(count: heads, transB: true, m: rows, n: dIn, k: dOut, a: g.pointer, lda: heads * dOut,
+                                         b: w.pointer, ldb: dOut, c: d.pointer, ldc: heads * dIn) { h in
+                    (h * dOut, h * dIn * dOut, h * dIn)
+                }
+                dx = d
+            }
+            if needs[1] {
+                let d = Tensor(uninitializedShape: w.shape)
+                LensKernels.sgemmBatched(count: heads, transA: true, m: dIn, n: dOut, k: rows, a: x.pointer, lda: heads * dIn,
+                                         b: g.pointer, ldb: heads * dOut, c: d.pointer, ldc: dOut) { h in
+                    (h * dIn, h * dOut, h * dIn * dOut)
+                }
+                dw = d
+            }
+            return [dx, dw]
+        }
+    }
+}
+
+/// A float pointer that may cross into a `@Sendable` worker closure (workers write disjoint parts).
+struct SendableFloats: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
+}
