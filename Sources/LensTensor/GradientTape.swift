@@ -96,6 +96,7 @@ public final class GradientTape {
         let saved = isRecording
         isRecording = false
         defer { isRecording = saved }
+        gradientHookError = nil
 
         var grads = [Tensor?](repeating: nil, count: entries.count)
         grads[outLink.id] = (seed ?? Tensor(shape: output.shape, repeating: 1)).detached
@@ -127,6 +128,34 @@ public final class GradientTape {
 
     /// Number of recorded entries (watched leaves and operations).
     public var entryCount: Int { entries.count }
+
+    /// The first error thrown by a gradient hook (``Tensor/withGradientHook(_:)``) during the
+    /// last backward pass; the gradient passed through that hook unchanged.
+    public private(set) var gradientHookError: Error?
+
+    fileprivate func recordHookError(_ error: Error) {
+        if gradientHookError == nil { gradientHookError = error }
+    }
+}
+
+extension Tensor {
+    /// The identity in the forward pass; in the backward pass, the gradient arriving at this
+    /// value goes through `body`, which returns the gradient to pass on (backward hooks,
+    /// gradient caches). Untracked values are returned unchanged.
+    ///
+    /// If `body` throws, the gradient passes through unchanged and the error is kept in the
+    /// tape's ``GradientTape/gradientHookError``.
+    public func withGradientHook(_ body: @escaping (Tensor) throws -> Tensor) -> Tensor {
+        guard let tape = GradientTape.recording(self) else { return self }
+        return tape.recorded(self, inputs: [self]) { [weak tape] g, _ in
+            do {
+                return [try body(g)]
+            } catch {
+                tape?.recordHookError(error)
+                return [g]
+            }
+        }
+    }
 }
 
 /// A tensor's membership in a tape. The tape is held weakly: the tape holds pullbacks that hold

@@ -9,7 +9,7 @@ import LensKernels
 /// tokens[.all, .stride(1, nil, 2)]   // every other position
 /// ```
 /// Integers (negative counts from the end) drop their axis; ranges keep it.
-public struct TensorIndex: TensorIndexConvertible, Sendable {
+public struct TensorIndex: TensorIndexConvertible, ExpressibleByIntegerLiteral, Sendable {
     enum Kind: Sendable {
         case index(Int)
         case slice(start: Int?, end: Int?, step: Int)
@@ -18,6 +18,11 @@ public struct TensorIndex: TensorIndexConvertible, Sendable {
     }
     let kind: Kind
     public var tensorIndex: TensorIndex { self }
+
+    /// A single position, so that `[.all, 3]` reads naturally where `[TensorIndex]` is expected.
+    public init(integerLiteral value: Int) { self.kind = .index(value) }
+
+    init(kind: Kind) { self.kind = kind }
 
     /// Every element of the axis.
     public static let all = TensorIndex(kind: .slice(start: nil, end: nil, step: 1))

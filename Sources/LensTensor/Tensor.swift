@@ -139,6 +139,10 @@ public struct Tensor: @unchecked Sendable {
         return t
     }
 
+    /// Identity of the underlying buffer: equal for copies that share storage (until one of them
+    /// is written to). Lets callers cache values derived from a tensor.
+    public var storageIdentity: ObjectIdentifier { ObjectIdentifier(storage) }
+
     /// Whether this value is tracked by a gradient tape that is recording now.
     public var isTracked: Bool { link?.tape?.isRecording == true }
 

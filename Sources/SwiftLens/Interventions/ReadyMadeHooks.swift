@@ -1,0 +1,106 @@
+/// Ready-made hooks for the common interventions. They are ordinary ``Hook`` values, so they
+/// compose with each other and with your own closures in one list:
+///
+/// ```swift
+/// let logits = try model(tokens, hooks: [
+///     .zeroAblateHead(layer: 1, head: 2),
+///     .knockOutScores(layer: 1, head: 0, pairs: (1..<n).map { ($0, $0 - 1) }),
+///     Hook(.residPost(1)) { x, _ in x * 2 },
+/// ])
+/// ```
+extension Hook {
+    /// Sets the selected part of an activation to zero: heads (`.z(l)`, `.all, .all, head`),
+    /// positions (`.residPre(l)`, `.all, pos`), neurons (`.mlpPost(l)`, `.all, .all, neuron`) …
+    public static func zeroAblate(_ name: HookName, _ index: TensorIndex...) -> Hook {
+        setValue(name, index, to: Tensor(scalar: 0))
+    }
+
+    /// Replaces the selected part of an activation with `value` (broadcast to the selection):
+    /// mean ablation, or any fixed replacement.
+    public static func setValue(_ name: HookName, _ index: [TensorIndex], to value: Tensor) -> Hook {
+        Hook(name) { x, _ in x.replacing(index, with: value) }
+    }
+
+    /// Zero-ablates one head's output: its slice of `hook_z` (default) or `hook_result`,
+    /// optionally at some positions only.
+    public static func zeroAblateHead(layer: Int, head: Int, result: Bool = false, positions: TensorIndex = .all) -> Hook {
+        setValue(result ? .result(layer) : .z(layer), [.all, positions, .at(head)], to: Tensor(scalar: 0))
+    }
+
+    /// Mean-ablates one head: its `hook_z` becomes `mean` ([d_head], e.g. the head's z averaged
+    /// over a reference batch and positions) at every position (or `positions`).
+    public static func meanAblateHead(layer: Int, head: Int, mean: Tensor, positions: TensorIndex = .all) -> Hook {
+        setValue(.z(layer), [.all, positions, .at(head)], to: mean)
+    }
+
+    /// Mean-ablates one head with its mean `hook_z` over the batch and positions of `cache`.
+    public static func meanAblateHead(layer: Int, head: Int, from cache: ActivationCache) throws -> Hook {
+        let z = try cache.tensor(.z(layer))
+        return meanAblateHead(layer: layer, head: head, mean: z[.all, .all, head].mean(axes: [0, 1]))
+    }
+
+    /// Attention knockout before the softmax: the scores of `head` (every head when nil) for the
+    /// given (query, key) position pairs become −inf, so the pattern renormalises over the rest.
+    public static func knockOutScores(layer: Int, head: Int? = nil, pairs: [(query: Int, key: Int)]) -> Hook {
+        Hook(.attnScores(layer)) { scores, _ in
+            scores.replacing(knockoutIndex: pairs, head: head, shape: scores.shape, with: -.infinity)
+        }
+    }
+
+    /// Attention knockout after the softmax: the pattern entries for the given (query, key)
+    /// pairs become 0; with `renormalize`, each affected row is divided by its new sum.
+    public static func knockOutPattern(layer: Int, head: Int? = nil, pairs: [(query: Int, key: Int)], renormalize: Bool = false) -> Hook {
+        Hook(.pattern(layer)) { pattern, _ in
+            let knocked = pattern.replacing(knockoutIndex: pairs, head: head, shape: pattern.shape, with: 0)
+            guard renormalize else { return knocked }
+            let sums = knocked.sum(axis: -1, keepDims: true)
+            return knocked / sums.maskedFill(sums .== 0, with: 1)
+        }
+    }
+
+    /// Writes the activation of `cache` (e.g. a clean run) into this run at `name`, over the
+    /// whole activation or only the selection `index` (activation patching).
+    public static func patch(_ name: HookName, from cache: ActivationCache, _ index: TensorIndex...) -> Hook {
+        Hook(name) { x, _ in
+            let source = try cache.tensor(name)
+            guard source.shape == x.shape else {
+                throw HookError.shapeMismatch(hook: name, expected: x.shape, found: source.shape)
+            }
+            return index.isEmpty ? source : x.replacing(index, with: source.selecting(index))
+        }
+    }
+
+    /// Adds `coefficient · vector` (broadcast, e.g. a [d_model] direction) to the activation,
+    /// at every position or at `positions` (activation steering).
+    public static func addVector(_ name: HookName, _ vector: Tensor, coefficient: Float = 1, positions: TensorIndex = .all) -> Hook {
+        Hook(name) { x, _ in
+            var index = [TensorIndex](repeating: .all, count: x.rank)
+            if x.rank >= 2 { index[1] = positions }
+            return x.replacing(index, with: x.selecting(index) + coefficient * vector)
+        }
+    }
+
+    /// Records the activations of the points `names` selects into `recorder`.
+    public static func cache(into recorder: CacheRecorder, names: NameFilter = .all) -> Hook {
+        Hook.observe(where: names.predicate) { x, context in recorder.cache.store(x, for: context.name) }
+    }
+}
+
+/// Collects activations from a ``Hook/cache(into:names:)`` hook; read `cache` afterwards.
+public final class CacheRecorder {
+    public var cache: ActivationCache
+    public init(layerCount: Int = 0) { cache = ActivationCache(layerCount: layerCount) }
+}
+
+extension Tensor {
+    /// [batch, head, query, key] with `value` at the listed (query, key) pairs of `head` (or of
+    /// every head).
+    fileprivate func replacing(knockoutIndex pairs: [(query: Int, key: Int)], head: Int?, shape: [Int], with value: Float) -> Tensor {
+        var mask = Tensor.zeros([shape[2], shape[3]])
+        mask.withUnsafeMutableBufferPointer { m in
+            for (q, k) in pairs where q >= 0 && q < shape[2] && k >= 0 && k < shape[3] { m[q * shape[3] + k] = 1 }
+        }
+        guard let head else { return maskedFill(mask, with: value) }
+        return replacing([.all, .at(head)], with: self[.all, head].maskedFill(mask, with: value))
+    }
+}

@@ -1,0 +1,69 @@
+extension HookedTransformer {
+    /// Runs the model and records the activations at the points `names` selects (default: all),
+    /// after any hooks that run before the cache (attached hooks, then `hooks`).
+    ///
+    /// - Parameters:
+    ///   - positions: keep only these positions of each activation, on the position axis
+    ///     (axis 1 of q/k/v/z/result, the query axis of scores and patterns, otherwise the
+    ///     second-to-last axis), e.g. `.at(-1)` or `.stride(-4, nil)`.
+    /// - Returns: the logits [batch, pos, d_vocab_out] and the cache. Cached tensors share
+    ///   storage with the run; nothing is copied unless `positions` slices it.
+    public func runWithCache(_ tokens: IntTensor, names: NameFilter = .all, positions: TensorIndex? = nil,
+                             hooks: [Hook] = []) throws -> (logits: Tensor, cache: ActivationCache) {
+        let tokens = try validated(tokens)
+        let selected = try names.resolve(in: hookPoints, pointSet: hookPointSet)
+        var cache = ActivationCache(layerCount: config.nLayers)
+        let logits = try withCaching(selected, positions: positions, into: &cache) { cacheHook in
+            try run(tokens: tokens, residual: nil, start: 0, stop: config.nLayers, runner: makeRunner(hooks + [cacheHook]))
+        }
+        return (logits, cache)
+    }
+
+    /// Records only the activations at the points `names` selects, running no further than the
+    /// last block they need: caching layer 0's patterns of a 12-layer model runs one block.
+    /// Hooks in `hooks` on later points do not fire.
+    public func cache(_ tokens: IntTensor, names: NameFilter, positions: TensorIndex? = nil,
+                      hooks: [Hook] = []) throws -> ActivationCache {
+        let tokens = try validated(tokens)
+        let selected = try names.resolve(in: hookPoints, pointSet: hookPointSet)
+        let stop = selected.map { name -> Int in
+            if let layer = name.layer { return layer + 1 }
+            return name == .embed || name == .posEmbed ? 0 : config.nLayers
+        }.max() ?? config.nLayers
+        var cache = ActivationCache(layerCount: config.nLayers)
+        _ = try withCaching(selected, positions: positions, into: &cache) { cacheHook in
+            try run(tokens: tokens, residual: nil, start: 0, stop: stop, runner: makeRunner(hooks + [cacheHook]))
+        }
+        return cache
+    }
+
+    /// Calls `body` with an observer hook that stores every activation of `names` into `cache`.
+    func withCaching<R>(_ names: [HookName], positions: TensorIndex?, into cache: inout ActivationCache,
+                        _ body: (Hook) throws -> R) rethrows -> R {
+        let wanted = Set(names)
+        let box = CacheBox(layerCount: config.nLayers)
+        let hook = Hook.observe(where: { wanted.contains($0) }) { value, context in
+            box.cache.store(Self.slicePositions(value, name: context.name, positions), for: context.name)
+        }
+        let result = try body(hook)
+        cache = box.cache
+        return result
+    }
+
+    /// The position slice of an activation (see ``runWithCache(_:names:positions:hooks:)``).
+    static func slicePositions(_ value: Tensor, name: HookName, _ positions: TensorIndex?) -> Tensor {
+        guard let positions else { return value }
+        let perHead = ["q", "k", "v", "z", "result", "rot_q", "rot_k"].contains(name.activation)
+        let axis = perHead ? value.rank - 3 : value.rank - 2
+        guard axis >= 0 else { return value }
+        var index = [TensorIndex](repeating: .all, count: value.rank)
+        index[axis] = positions
+        return value.selecting(index)
+    }
+}
+
+/// Mutable cache storage captured by the caching hook.
+private final class CacheBox {
+    var cache: ActivationCache
+    init(layerCount: Int) { cache = ActivationCache(layerCount: layerCount) }
+}

@@ -1,0 +1,135 @@
+/// The result of a full run: logits and the next-token loss.
+public struct ModelOutput {
+    /// [batch, pos, d_vocab_out]
+    public let logits: Tensor
+    /// Cross-entropy of predicting token p+1 at position p, [batch, pos − 1].
+    public let perTokenLoss: Tensor
+    /// Mean of `perTokenLoss` (a scalar tensor).
+    public var loss: Tensor { perTokenLoss.mean() }
+}
+
+extension HookedTransformer {
+    /// Logits [batch, pos, d_vocab_out] for token ids [batch, pos] (or [pos]).
+    public func callAsFunction(_ tokens: IntTensor, hooks: [Hook] = []) throws -> Tensor {
+        try forward(tokens, hooks: hooks)
+    }
+
+    /// Logits for `tokens`, or — with `stopAtLayer` — the residual stream entering that block
+    /// ([batch, pos, d_model]; `ln_final` and the unembedding are skipped). `hooks` apply to this
+    /// call only, after the model's attached hooks.
+    /// - Throws: ``ModelError`` for empty input, a sequence longer than `n_ctx`, a token id
+    ///   outside the vocabulary; ``HookError`` for a hook on a point this model lacks, or one
+    ///   that returns a tensor of another shape; and whatever a hook closure throws.
+    public func forward(_ tokens: IntTensor, hooks: [Hook] = [], stopAtLayer: Int? = nil) throws -> Tensor {
+        let tokens = try validated(tokens)
+        let stop = try resolvedLayer(stopAtLayer, default: config.nLayers)
+        return try run(tokens: tokens, residual: nil, start: 0, stop: stop, runner: makeRunner(hooks))
+    }
+
+    /// Runs blocks `startAtLayer ..< stopAtLayer` (negative values count from the end) on a
+    /// residual stream [batch, pos, d_model]; returns logits when it runs to the end, else the
+    /// residual entering `stopAtLayer`. Embedding hooks do not fire.
+    public func forward(residual: Tensor, startAtLayer: Int, stopAtLayer: Int? = nil, hooks: [Hook] = []) throws -> Tensor {
+        let start = try resolvedLayer(startAtLayer, default: 0)
+        let stop = try resolvedLayer(stopAtLayer, default: config.nLayers)
+        guard start <= stop else { throw ModelError.invalidLayerRange(start: start, stop: stop, layers: config.nLayers) }
+        guard residual.rank == 3, residual.shape[2] == config.dModel, residual.shape[0] > 0, residual.shape[1] > 0 else {
+            throw ModelError.invalidResidual(expected: [residual.shape.first ?? 1, residual.shape.dropFirst().first ?? 1, config.dModel],
+                                             found: residual.shape)
+        }
+        guard residual.shape[1] <= config.nCtx else {
+            throw ModelError.sequenceTooLong(length: residual.shape[1], contextLength: config.nCtx)
+        }
+        return try run(tokens: nil, residual: residual, start: start, stop: stop, runner: makeRunner(hooks))
+    }
+
+    /// Mean next-token cross-entropy (a scalar tensor).
+    public func loss(_ tokens: IntTensor, hooks: [Hook] = []) throws -> Tensor {
+        try run(tokens, hooks: hooks).loss
+    }
+
+    /// Next-token cross-entropy per position, [batch, pos − 1].
+    public func perTokenLoss(_ tokens: IntTensor, hooks: [Hook] = []) throws -> Tensor {
+        try run(tokens, hooks: hooks).perTokenLoss
+    }
+
+    /// Logits and loss in one pass.
+    public func run(_ tokens: IntTensor, hooks: [Hook] = []) throws -> ModelOutput {
+        let tokens = try validated(tokens)
+        let logits = try run(tokens: tokens, residual: nil, start: 0, stop: config.nLayers, runner: makeRunner(hooks))
+        return try ModelOutput(logits: logits, perTokenLoss: Self.perTokenLoss(logits: logits, tokens: tokens))
+    }
+
+    /// TransformerLens's `lm_cross_entropy_loss(per_token=True)`: −log softmax(logits[:, p])
+    /// [tokens[:, p+1]] for p < pos − 1, [batch, pos − 1].
+    public static func perTokenLoss(logits: Tensor, tokens: IntTensor) throws -> Tensor {
+        let tokens = tokens.rank == 1 ? tokens.reshaped([1, -1]) : tokens
+        guard logits.rank == 3, tokens.rank == 2, Array(logits.shape.prefix(2)) == tokens.shape else {
+            throw ModelError.invalidTokensShape(tokens.shape)
+        }
+        guard tokens.shape[1] >= 2 else { throw ModelError.lossNeedsTwoPositions(length: tokens.shape[1]) }
+        let vocab = logits.shape[2]
+        if let bad = tokens.scalars.first(where: { $0 < 0 || $0 >= vocab }) {
+            let i = tokens.scalars.firstIndex(of: bad)!
+            throw ModelError.tokenOutOfRange(token: bad, batch: i / tokens.shape[1], position: i % tokens.shape[1], vocabulary: vocab)
+        }
+        return logits[.all, ..<(-1)].crossEntropy(targets: tokens[.all, 1...])
+    }
+
+    // MARK: Internals
+
+    /// Tokens as [batch, pos], checked against the vocabulary and the context length.
+    func validated(_ tokens: IntTensor) throws -> IntTensor {
+        let t = tokens.rank == 1 ? tokens.reshaped([1, -1]) : tokens
+        guard t.rank == 2 else { throw ModelError.invalidTokensShape(tokens.shape) }
+        guard t.shape[0] > 0, t.shape[1] > 0 else { throw ModelError.emptyInput(shape: tokens.shape) }
+        guard t.shape[1] <= config.nCtx else { throw ModelError.sequenceTooLong(length: t.shape[1], contextLength: config.nCtx) }
+        for (i, token) in t.scalars.enumerated() where token < 0 || token >= config.dVocab {
+            throw ModelError.tokenOutOfRange(token: token, batch: i / t.shape[1], position: i % t.shape[1], vocabulary: config.dVocab)
+        }
+        return t
+    }
+
+    /// A layer index in 0...n_layers, negative values counting from the end (Python style).
+    func resolvedLayer(_ layer: Int?, default value: Int) throws -> Int {
+        guard let layer else { return value }
+        let l = layer < 0 ? layer + config.nLayers : layer
+        guard l >= 0 && l <= config.nLayers else {
+            throw ModelError.invalidLayerRange(start: layer, stop: layer, layers: config.nLayers)
+        }
+        return l
+    }
+
+    /// The model's attached hooks followed by `extra`, resolved against its hook points.
+    func makeRunner(_ extra: [Hook]) throws -> HookRunner {
+        try HookRunner(hooks: registry.hooks + extra, points: hookPoints, pointSet: hookPointSet, storage: contextStorage)
+    }
+
+    /// The forward pass over blocks `start ..< stop`, from tokens (embedding included) or from a
+    /// residual stream; logits when `stop` is the last layer, else the residual.
+    func run(tokens: IntTensor?, residual: Tensor?, start: Int, stop: Int, runner: HookRunner) throws -> Tensor {
+        var x: Tensor
+        var shortformer: Tensor?
+        if let tokens {
+            let (batch, positions) = (tokens.shape[0], tokens.shape[1])
+            x = try runner.fire(.embed, embed(tokens))
+            if let posEmbed {
+                let pos = try runner.fire(.posEmbed, posEmbed(batch: batch, positions: positions))
+                if config.positionalEmbeddingType == .shortformer { shortformer = pos } else { x = x + pos }
+            }
+        } else {
+            x = residual!
+            if config.positionalEmbeddingType == .shortformer, let posEmbed {
+                shortformer = posEmbed(batch: x.shape[0], positions: x.shape[1])
+            }
+        }
+        for layer in start..<stop {
+            x = try blocks[layer](x, shortformerPositions: shortformer, hooks: runner)
+        }
+        if stop < config.nLayers { return x }
+        if let lnFinal {
+            x = try lnFinal(x, scaleName: .finalScale, normalizedName: .finalNormalized, hooks: runner)
+        }
+        return unembed(x)
+    }
+}
