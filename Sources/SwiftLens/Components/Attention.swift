@@ -55,10 +55,14 @@ public struct Attention {
         let scores = try hooks.fire(.attnScores(layer), Tensor.attentionScores(queries: q, keys: k, divisor: divisor, causal: causal))
         let pattern = try hooks.fire(.pattern(layer), scores.softmax())
         let z = try hooks.fire(.z(layer), Tensor.attentionMix(pattern: pattern, values: v))
-        if hooks.isHooked(.result(layer)) {
+        // hook_result costs a per-head product; it is computed only for hooks. When they only
+        // observe (caching), the output still comes from the fused product, so a cached run
+        // gives bit-identical results to a plain one.
+        if hooks.needsGraph(.result(layer)) {
             let result = try hooks.fire(.result(layer), z.perHeadMatmul(wO))
             return result.sum(axis: 2) + bO
         }
+        if hooks.isHooked(.result(layer)) { _ = try hooks.fire(.result(layer), z.perHeadMatmul(wO)) }
         let (batch, positions, h, dHead) = (z.shape[0], z.shape[1], z.shape[2], z.shape[3])
         return z.reshaped(batch, positions, h * dHead).matmul(wO.reshaped(h * dHead, -1)) + bO
     }

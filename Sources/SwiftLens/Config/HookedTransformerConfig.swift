@@ -164,7 +164,8 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
             }
             act = a
         }
-        let normName = try c.decodeIfPresent(String.self, forKey: .normalizationType)
+        // Absent means TransformerLens's default "LN"; an explicit null means no normalisation.
+        let normName = c.contains(.normalizationType) ? try c.decodeIfPresent(String.self, forKey: .normalizationType) : "LN"
         var norm: Normalization?
         if let normName {
             guard let n = Normalization(rawValue: normName) else {
