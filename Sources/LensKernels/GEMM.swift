@@ -31,10 +31,16 @@ public let gemmParallelThreshold = 1 << 21
 ///   - transB: `false`: B is stored k×n with row stride `ldb`; `true`: B is stored n×k.
 ///   - beta: when 0, C is not read (it may hold garbage or NaN).
 ///   - threads: upper bound on worker threads; `nil` means `KernelThreads.count`.
+///   - columnGroups: (B not transposed) B's columns come in groups of `size` whose starts are
+///     `stride` floats apart: column j is at `(j / size)·stride + j % size` within a row. This reads
+///     TransformerLens's `W_Q` [head, d_model, d_head] as the [d_model, head·d_head] matrix
+///     (size d_head, stride d_model·d_head, ldb d_head) without copying it.
 public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                   alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                   b: UnsafePointer<Float>, ldb: Int,
-                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int? = nil) {
+                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int? = nil,
+                  columnGroups: (size: Int, stride: Int)? = nil) {
+    precondition(columnGroups == nil || (!transB && columnGroups!.size > 0), "columnGroups needs B not transposed")
     if m <= 0 || n <= 0 { return }
     if k <= 0 || alpha == 0 {
         scaleMatrix(c, rows: m, cols: n, ld: ldc, beta: beta)
@@ -43,7 +49,8 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
     let flops = 2 * m * n * k
     let workers = flops >= gemmParallelThreshold ? min(threads ?? KernelThreads.count, 2) : 1
     let operands = Operands(transA: transA, transB: transB, k: k, alpha: alpha, a: SendablePointer(a), lda: lda,
-                            b: SendablePointer(b), ldb: ldb, beta: beta, c: SendablePointer(c), ldc: ldc)
+                            b: SendablePointer(b), ldb: ldb, beta: beta, c: SendablePointer(c), ldc: ldc,
+                            groupSize: columnGroups?.size ?? 0, groupStride: columnGroups?.stride ?? 0)
     if m <= 4 {
         // GEMV-like: split columns between workers.
         let split = workers > 1 && n >= 64 ? workers : 1
@@ -116,6 +123,16 @@ private struct Operands: Sendable {
     let b: SendablePointer, ldb: Int
     let beta: Float
     let c: SendablePointer, ldc: Int
+    /// Column groups of B (0: none); see `sgemm(columnGroups:)`.
+    let groupSize: Int, groupStride: Int
+
+    /// Offset of B's column `j` within a row.
+    @inline(__always) func bColumn(_ j: Int) -> Int {
+        groupSize == 0 ? j : (j / groupSize) * groupStride + j % groupSize
+    }
+
+    /// Whether 16-column panels starting at multiples of 16 stay inside one column group.
+    var panelsContiguous: Bool { groupSize == 0 || groupSize % 16 == 0 }
 
     /// op(A)[i, p]
     @inline(__always) func aPointer(_ i: Int, _ p: Int) -> UnsafeMutablePointer<Float> {
@@ -264,40 +281,49 @@ private func packA(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, i0: Int, m
 private func packB(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, p0: Int, kc: Int, j0: Int, nc: Int) {
     var panel = 0
     if !o.transB {
-        // Four panels (64 columns, four cache lines per row of B) per sweep down the rows: a
-        // quarter of the strided walks of one panel at a time. Packing B is the largest overhead
-        // when m is small (128×768×3072: ~8% of the multiply).
-        while panel + 4 * nr <= nc {
-            var src = o.b.raw + p0 * o.ldb + j0 + panel
-            let d0 = dst + panel * kc, d1 = d0 + nr * kc, d2 = d1 + nr * kc, d3 = d2 + nr * kc
-            var off = 0
-            for _ in 0..<kc {
-                store8(load8(src), d0 + off); store8(load8(src + 8), d0 + off + 8)
-                store8(load8(src + 16), d1 + off); store8(load8(src + 24), d1 + off + 8)
-                store8(load8(src + 32), d2 + off); store8(load8(src + 40), d2 + off + 8)
-                store8(load8(src + 48), d3 + off); store8(load8(src + 56), d3 + off + 8)
-                src += o.ldb; off += nr
+        // Row by row: each row of B is read contiguously (the weights of a model are streamed
+        // from memory, where a row-wise read is what the prefetcher serves best) and its
+        // 16-float pieces go to their panels. The full panels first; a ragged last panel below.
+        let fullPanels = o.panelsContiguous ? nc / nr : 0
+        if fullPanels > 0 {
+            let rowStart = o.b.raw + p0 * o.ldb
+            if o.groupSize == 0 {
+                var src = rowStart + j0
+                for p in 0..<kc {
+                    var d = dst + p * nr
+                    var s = src
+                    for _ in 0..<fullPanels {
+                        store8(load8(s), d)
+                        store8(load8(s + 8), d + 8)
+                        s += nr
+                        d += nr * kc
+                    }
+                    src += o.ldb
+                }
+            } else {
+                for p in 0..<kc {
+                    let row = rowStart + p * o.ldb
+                    var d = dst + p * nr
+                    for c in 0..<fullPanels {
+                        let s = row + o.bColumn(j0 + c * nr)
+                        store8(load8(s), d)
+                        store8(load8(s + 8), d + 8)
+                        d += nr * kc
+                    }
+                }
             }
-            panel += 4 * nr
+            panel = fullPanels * nr
         }
     }
     while panel < nc {
         let colsHere = min(nr, nc - panel)
         let out = dst + panel * kc
         if !o.transB {
-            var src = o.b.raw + p0 * o.ldb + j0 + panel
+            var row = o.b.raw + p0 * o.ldb
             var d = out
-            if colsHere == nr {
-                for _ in 0..<kc {
-                    store8(load8(src), d)
-                    store8(load8(src + 8), d + 8)
-                    src += o.ldb; d += nr
-                }
-            } else {
-                for _ in 0..<kc {
-                    for j in 0..<nr { d[j] = j < colsHere ? src[j] : 0 }
-                    src += o.ldb; d += nr
-                }
+            for _ in 0..<kc {
+                for j in 0..<nr { d[j] = j < colsHere ? row[o.bColumn(j0 + panel + j)] : 0 }
+                row += o.ldb; d += nr
             }
         } else if colsHere == nr {
             // op(B)[p, j] = b[j·ldb + p]: the panel's 16 columns are 16 contiguous rows of b,
@@ -462,7 +488,15 @@ private func smallM(_ o: Operands, rows: Range<Int>, cols: Range<Int>) {
                 for j in 0..<cols.count { y[j] *= o.beta }
             }
         }
-        axpyRows(x0, pair ? x0 + k : nil, o.b.raw + cols.lowerBound, ldb: o.ldb, k: k, y0, y1, cols.count)
+        // Column groups are contiguous within a group: run each group's part separately.
+        var j = cols.lowerBound
+        while j < cols.upperBound {
+            let end = o.groupSize == 0 ? cols.upperBound : min(cols.upperBound, (j / o.groupSize + 1) * o.groupSize)
+            let offset = j - cols.lowerBound
+            axpyRows(x0, pair ? x0 + k : nil, o.b.raw + o.bColumn(j), ldb: o.ldb, k: k, y0 + offset,
+                     y1.map { $0 + offset }, end - j)
+            j = end
+        }
         r += pair ? 2 : 1
     }
 }

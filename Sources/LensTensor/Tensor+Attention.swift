@@ -153,6 +153,47 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// Per-head projections `out[..., h, :] = self · w[h] + bias[h]`: queries, keys or values from
+    /// the residual stream. One GEMM reads `w` in TransformerLens's layout in place (as the
+    /// [d_model, head·d_head] matrix it is, through column groups), so nothing is permuted.
+    /// - Parameters:
+    ///   - self: [..., d_model]
+    ///   - w: [head, d_model, d_head] (`W_Q`, `W_K`, `W_V`)
+    ///   - bias: [head, d_head]
+    /// - Returns: [..., head, d_head]
+    public func projectedToHeads(_ w: Tensor, bias: Tensor) -> Tensor {
+        precondition(rank >= 1 && w.rank == 3 && shape[rank - 1] == w.shape[1] && bias.shape == [w.shape[0], w.shape[2]],
+                     "projectedToHeads: input \(shape), weight \(w.shape), bias \(bias.shape) must be [..., d], [h, d, k], [h, k]")
+        let x = self
+        let (heads, d, dh) = (w.shape[0], w.shape[1], w.shape[2])
+        let rows = count / Swift.max(d, 1)
+        let out = Tensor(uninitializedShape: Array(shape.dropLast()) + [heads, dh])
+        LensKernels.copyStrided(bias.pointer, shape: [rows, heads * dh], strides: [0, 1], out.pointer)
+        LensKernels.sgemm(m: rows, n: heads * dh, k: d, a: x.pointer, lda: d, b: w.pointer, ldb: dh, beta: 1,
+                          c: out.pointer, ldc: heads * dh, columnGroups: (dh, d * dh))
+        guard let tape = GradientTape.recording(x, w, bias) else { return out }
+        return tape.recorded(out, inputs: [x, w, bias]) { g, needs in
+            var dx: Tensor?, dw: Tensor?
+            if needs[0] {
+                let t = Tensor(uninitializedShape: x.shape)
+                for h in 0..<heads {
+                    LensKernels.sgemm(transB: true, m: rows, n: d, k: dh, a: g.pointer + h * dh, lda: heads * dh,
+                                      b: w.pointer + h * d * dh, ldb: dh, beta: h == 0 ? 0 : 1, c: t.pointer, ldc: d)
+                }
+                dx = t
+            }
+            if needs[1] {
+                let t = Tensor(uninitializedShape: w.shape)
+                LensKernels.sgemmBatched(count: heads, transA: true, m: d, n: dh, k: rows, a: x.pointer, lda: d,
+                                         b: g.pointer, ldb: heads * dh, c: t.pointer, ldc: dh) { h in (0, h * dh, h * d * dh) }
+                dw = t
+            }
+            return [dx, dw, needs[2] ? g.reshaped([rows, heads, dh]).sum(axis: 0) : nil]
+        }
+    }
+}
+
 /// A float pointer that may cross into a `@Sendable` worker closure (workers write disjoint parts).
 struct SendableFloats: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>

@@ -78,5 +78,28 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// `self · weight + bias` for `self` [..., k], `weight` [k, n], `bias` [n] — a linear layer.
+    /// The bias is written into the output before the GEMM accumulates onto it, which saves a
+    /// full pass over the (possibly large, e.g. logits) output.
+    public func matmul(_ weight: Tensor, bias: Tensor) -> Tensor {
+        precondition(rank >= 1 && weight.rank == 2 && shape[rank - 1] == weight.shape[0] && bias.shape == [weight.shape[1]],
+                     "matmul(_:bias:) needs [..., k] · [k, n] + [n]; got \(shape) · \(weight.shape) + \(bias.shape)")
+        let (k, n) = (weight.shape[0], weight.shape[1])
+        let rows = count / Swift.max(k, 1)
+        let out = Tensor(uninitializedShape: Array(shape.dropLast()) + [n])
+        LensKernels.copyStrided(bias.pointer, shape: [rows, n], strides: [0, 1], out.pointer)
+        LensKernels.sgemm(m: rows, n: n, k: k, a: pointer, lda: k, b: weight.pointer, ldb: n, beta: 1, c: out.pointer, ldc: n)
+        guard let tape = GradientTape.recording(self, weight, bias) else { return out }
+        let x = self
+        return tape.recorded(out, inputs: [x, weight, bias]) { g, needs in
+            let g2 = g.reshaped([-1, n]), x2 = x.reshaped([-1, k])
+            return [needs[0] ? g.matmul(weight, transposeOther: true) : nil,
+                    needs[1] ? x2.matmul(g2, transposeSelf: true) : nil,
+                    needs[2] ? g2.sum(axis: 0) : nil]
+        }
+    }
+}
+
 /// `a · b`; see ``Tensor/matmul(_:transposeSelf:transposeOther:)``.
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { a.matmul(b) }

@@ -160,11 +160,11 @@ public struct Tensor: @unchecked Sendable {
 final class TensorStorage {
     @usableFromInline let pointer: UnsafeMutablePointer<Float>
     @usableFromInline let count: Int
+    private let capacity: Int
 
     init(count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        (pointer, capacity) = TensorMemory.allocate(count)
     }
 
     func copy() -> TensorStorage {
@@ -174,7 +174,7 @@ final class TensorStorage {
     }
 
     deinit {
-        UnsafeMutableRawPointer(pointer).deallocate()
+        TensorMemory.deallocate(pointer, capacity: capacity)
     }
 }
 

@@ -14,6 +14,11 @@ struct KernelBenchmark {
     ]
 
     var quick = false
+    /// Shapes to time instead of the standard ones (`--shapes 128x768x3072,1x768x768`).
+    var shapes: [(m: Int, k: Int, n: Int)] = KernelBenchmark.gemmShapes
+    /// Use a different B (larger than the last-level cache in total) on each run, as a model's
+    /// weights are: they then stream from memory rather than sitting in cache.
+    var coldWeights = false
     private var minSeconds: Double { quick ? 0.05 : 0.4 }
 
     func run(numpy: Bool, jsonPath: String?) throws {
@@ -25,7 +30,7 @@ struct KernelBenchmark {
             if numpy && reference == nil {
                 FileHandle.standardError.write(Data("note: numpy comparison unavailable (python3 with numpy not found)\n".utf8))
             }
-            for s in Self.gemmShapes {
+            for s in shapes {
                 let key = "\(s.m)x\(s.k)x\(s.n)"
                 let ours = gemmGFlops(m: s.m, k: s.k, n: s.n, threads: threads)
                 let theirs = (reference?["gemm"] as? [String: Double])?[key]
@@ -58,11 +63,16 @@ struct KernelBenchmark {
     }
 
     func gemmGFlops(m: Int, k: Int, n: Int, threads: Int) -> Double {
-        let a = randomBuffer(m * k, seed: 1), b = randomBuffer(k * n, seed: 2)
+        // Cold: enough distinct copies of B to exceed a 32 MB last-level cache twice over.
+        let copies = coldWeights ? max(1, (64 << 20) / (k * n * 4) + 1) : 1
+        let a = randomBuffer(m * k, seed: 1)
+        let bs = (0..<copies).map { randomBuffer(k * n, seed: 2 + UInt64($0)) }
         let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
-        defer { a.deallocate(); b.deallocate(); c.deallocate() }
+        defer { a.deallocate(); bs.forEach { $0.deallocate() }; c.deallocate() }
+        var next = 0
         let t = Benchmark.bestTime(minSeconds: minSeconds) {
-            sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n, threads: threads)
+            sgemm(m: m, n: n, k: k, a: a, lda: k, b: bs[next], ldb: n, c: c, ldc: n, threads: threads)
+            next = (next + 1) % copies
         }
         return 2 * Double(m) * Double(n) * Double(k) / t / 1e9
     }

@@ -1,12 +1,17 @@
 import Foundation
+import SwiftLens
 
 let usage = """
 usage: lens <command> [options]
 
 commands:
-  bench kernels [--json FILE] [--quick] [--no-numpy]
+  bench kernels [--json FILE] [--quick] [--no-numpy] [--shapes MxKxN,…] [--cold]
       GEMM GFLOP/s (1 and 2 threads), exp and row-softmax ns/element, beside numpy measured
       in the same run (Scripts/bench_numpy.py), with the ratio and the target for each row.
+      --shapes times other GEMM shapes; --cold streams B from memory (a new B each run).
+  bench forward [--json FILE] [--quick]
+      forward, runWithCache and a zero-ablation run of attn2l-512 and the GPT-2-small shape
+      (random weights): median time, tokens/s, peak RSS, targets.
   help
       this text
 """
@@ -15,14 +20,29 @@ func run(_ words: [String]) throws {
     guard let command = words.first else { throw UsageError(description: "no command given") }
     switch command {
     case "bench":
-        let args = try Arguments(Array(words.dropFirst()), valued: ["--json"])
-        guard args.positional == ["kernels"] else {
-            throw UsageError(description: "bench needs a suite: lens bench kernels")
+        let args = try Arguments(Array(words.dropFirst()), valued: ["--json", "--shapes"])
+        switch args.positional {
+        case ["kernels"]:
+            try args.checkFlags(allowed: ["--quick", "--no-numpy", "--cold"])
+            var bench = KernelBenchmark()
+            bench.quick = args.has("--quick")
+            bench.coldWeights = args.has("--cold")
+            if let list = args.value("--shapes") {
+                bench.shapes = try list.split(separator: ",").map { item in
+                    let parts = item.split(separator: "x").compactMap { Int($0) }
+                    guard parts.count == 3, parts.allSatisfy({ $0 > 0 }) else {
+                        throw UsageError(description: "--shapes expects MxKxN,… (e.g. 128x768x3072), found \(item)")
+                    }
+                    return (parts[0], parts[1], parts[2])
+                }
+            }
+            try bench.run(numpy: !args.has("--no-numpy"), jsonPath: args.value("--json"))
+        case ["forward"]:
+            try args.checkFlags(allowed: ["--quick"])
+            try ForwardBenchmark(quick: args.has("--quick")).run(jsonPath: args.value("--json"))
+        default:
+            throw UsageError(description: "bench needs a suite: kernels or forward")
         }
-        try args.checkFlags(allowed: ["--quick", "--no-numpy"])
-        var bench = KernelBenchmark()
-        bench.quick = args.has("--quick")
-        try bench.run(numpy: !args.has("--no-numpy"), jsonPath: args.value("--json"))
     case "help", "--help", "-h":
         print(usage)
     default:

@@ -95,6 +95,24 @@ import Testing
         }
     }
 
+    @Test func columnGroupsReadPerHeadWeightsInPlace() {
+        // W [heads, k, g] read as the [k, heads·g] matrix: group sizes that are and are not
+        // multiples of the 16-column panel, few rows (GEMV path) and many.
+        for (heads, k, g) in [(3, 20, 16), (4, 9, 5), (2, 33, 24), (12, 64, 64)] {
+            for m in [1, 3, 7, 50] {
+                let n = heads * g
+                let w = Reference.random(heads * k * g, seed: UInt64(heads * 100 + g)), a = Reference.random(m * k, seed: 9)
+                var dense = [Float](repeating: 0, count: k * n)
+                for h in 0..<heads { for p in 0..<k { for j in 0..<g { dense[p * n + h * g + j] = w[(h * k + p) * g + j] } } }
+                var c = [Float](repeating: .nan, count: m * n)
+                sgemm(m: m, n: n, k: k, a: a, lda: k, b: w, ldb: g, c: &c, ldc: n, columnGroups: (g, k * g))
+                let want = Reference.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: dense, ldb: n,
+                                          beta: 0, c: [Float](repeating: 0, count: m * n), ldc: n)
+                #expect(Reference.maxRelativeError(c, want) < 1e-5, "heads \(heads) k \(k) g \(g) m \(m)")
+            }
+        }
+    }
+
     @Test func zeroSizedDimensions() {
         var c: [Float] = [3, 3, 3, 3]
         let a: [Float] = [1, 2], b: [Float] = [1, 2]

@@ -150,6 +150,7 @@ import Testing
             $0[0].matmul($0[1], transposeSelf: true, transposeOther: true)
         }
         checkGradients([random([4], seed: 105), b], "vector × matrix") { $0[0].matmul($0[1]) }
+        checkGradients([random([2, 3, 4], seed: 107), b, random([5], seed: 108)], "linear with bias") { $0[0].matmul($0[1], bias: $0[2]) }
         checkGradients([a, random([4], seed: 106)], "matrix × vector") { $0[0].matmul($0[1]) }
     }
 
@@ -174,6 +175,9 @@ import Testing
         let pattern = random([2, 3, 5, 5], seed: 133)
         checkGradients([pattern, v], "attentionMix") { Tensor.attentionMix(pattern: $0[0], values: $0[1]) }
         checkGradients([v, random([3, 4, 6], seed: 134)], "perHeadMatmul") { $0[0].perHeadMatmul($0[1]) }
+        checkGradients([random([2, 3, 5], seed: 138), random([3, 5, 4], seed: 139), random([3, 4], seed: 140)], "projectedToHeads") {
+            $0[0].projectedToHeads($0[1], bias: $0[2])
+        }
         let x = random([2, 4, 8], seed: 135)
         checkGradients([x, random([8], seed: 136, low: 0.5, high: 1.5), random([8], seed: 137)], "layerNormWithScale") {
             $0[0].layerNormWithScale(weight: $0[1], bias: $0[2]).output

@@ -1,15 +1,13 @@
-import Foundation
-
 /// Multi-head causal self-attention (with grouped-query and rotary variants) and its hooks:
 /// `hook_q`, `hook_k`, `hook_v` [batch, pos, head, d_head] (k and v have the key/value heads),
 /// `hook_rot_q`, `hook_rot_k` (rotary), `hook_attn_scores` and `hook_pattern` [batch, head,
 /// query_pos, key_pos] (masked scores −inf), `hook_z` [batch, pos, head, d_head] and
 /// `hook_result` [batch, pos, head, d_model] (per-head output without `b_O`).
 ///
-/// Speed: q/k/v are one GEMM each against `W_Q` laid out as [d_model, head·d_head] (cached per
-/// weight buffer, so inference permutes each weight once); the per-head products read the
-/// [batch, pos, head, d_head] activations in place; `hook_result` is computed only when
-/// something is attached to it, otherwise z meets `W_O` in one GEMM.
+/// Speed: q/k/v are one GEMM each that reads `W_Q` [head, d_model, d_head] in place as the
+/// [d_model, head·d_head] matrix it is; the per-head products read the [batch, pos, head,
+/// d_head] activations in place; `hook_result` is computed only when something is attached to
+/// it, otherwise z meets `W_O` in one GEMM. No weight or activation is permuted.
 public struct Attention {
     /// `W_Q`, [head, d_model, d_head].
     public var wQ: Tensor
@@ -36,14 +34,13 @@ public struct Attention {
     public let divisor: Float
     public let causal: Bool
     public let rotary: Rotary?
-    let fused = FusedWeightCache()
 
     /// Runs attention on the (normalised) inputs, [batch, pos, d_model] each, and returns the
     /// attention output before `hook_attn_out` (Σ heads + b_O), [batch, pos, d_model].
     func callAsFunction(query xq: Tensor, key xk: Tensor, value xv: Tensor, hooks: HookRunner) throws -> Tensor {
-        var q = try hooks.fire(.q(layer), project(xq, wQ, bQ, slot: 0))
-        var k = try hooks.fire(.k(layer), project(xk, wK, bK, slot: 1))
-        var v = try hooks.fire(.v(layer), project(xv, wV, bV, slot: 2))
+        var q = try hooks.fire(.q(layer), project(xq, wQ, bQ))
+        var k = try hooks.fire(.k(layer), project(xk, wK, bK))
+        var v = try hooks.fire(.v(layer), project(xv, wV, bV))
         if let rotary {
             q = try hooks.fire(.rotQ(layer), rotary(q))
             k = try hooks.fire(.rotK(layer), rotary(k))
@@ -55,25 +52,20 @@ public struct Attention {
         let scores = try hooks.fire(.attnScores(layer), Tensor.attentionScores(queries: q, keys: k, divisor: divisor, causal: causal))
         let pattern = try hooks.fire(.pattern(layer), scores.softmax())
         let z = try hooks.fire(.z(layer), Tensor.attentionMix(pattern: pattern, values: v))
-        // hook_result costs a per-head product; it is computed only for hooks. When they only
-        // observe (caching), the output still comes from the fused product, so a cached run
-        // gives bit-identical results to a plain one.
-        if hooks.needsGraph(.result(layer)) {
+        // hook_result costs a per-head product, so it is computed only when something is
+        // attached to it; the output is then its sum over heads (as in TransformerLens with
+        // use_attn_result), which differs from the fused product by float rounding (~1e-7).
+        if hooks.isHooked(.result(layer)) {
             let result = try hooks.fire(.result(layer), z.perHeadMatmul(wO))
             return result.sum(axis: 2) + bO
         }
-        if hooks.isHooked(.result(layer)) { _ = try hooks.fire(.result(layer), z.perHeadMatmul(wO)) }
         let (batch, positions, h, dHead) = (z.shape[0], z.shape[1], z.shape[2], z.shape[3])
-        return z.reshaped(batch, positions, h * dHead).matmul(wO.reshaped(h * dHead, -1)) + bO
+        return z.reshaped(batch, positions, h * dHead).matmul(wO.reshaped(h * dHead, -1), bias: bO)
     }
 
-    /// x [batch, pos, d_model] · w [head, d_model, d_head] + b → [batch, pos, head, d_head], as one
-    /// GEMM against w laid out [d_model, head·d_head].
-    private func project(_ x: Tensor, _ w: Tensor, _ b: Tensor, slot: Int) -> Tensor {
-        let (h, dModel, dHead) = (w.shape[0], w.shape[1], w.shape[2])
-        let flat = fused.weight(slot, w) { $0.permuted(1, 0, 2).reshaped(dModel, h * dHead) }
-        let out = x.matmul(flat) + b.reshaped(h * dHead)
-        return out.reshaped(Array(x.shape.dropLast()) + [h, dHead])
+    /// x [batch, pos, d_model] · w [head, d_model, d_head] + b → [batch, pos, head, d_head].
+    private func project(_ x: Tensor, _ w: Tensor, _ b: Tensor) -> Tensor {
+        x.projectedToHeads(w, bias: b)
     }
 
     mutating func visitParameters(_ prefix: String, grouped: Bool, _ body: (String, inout Tensor) throws -> Void) rethrows {
@@ -86,26 +78,5 @@ public struct Attention {
         try body(prefix + ".\(kv)b_K", &bK)
         try body(prefix + ".\(kv)b_V", &bV)
         try body(prefix + ".b_O", &bO)
-    }
-}
-
-/// Weights re-laid-out for a faster product, cached per source buffer so that inference pays
-/// the permute once; a weight being differentiated is re-laid-out inside the tape every time
-/// (so its gradient flows back to the original layout).
-///
-/// The entry keeps its source alive, so a buffer identity can never be reused by another tensor
-/// while it is cached.
-final class FusedWeightCache: @unchecked Sendable {
-    private var entries: [Int: (source: Tensor, value: Tensor)] = [:]
-    private let lock = NSLock()
-
-    func weight(_ slot: Int, _ source: Tensor, _ make: (Tensor) -> Tensor) -> Tensor {
-        if source.isTracked { return make(source) }
-        lock.lock()
-        defer { lock.unlock() }
-        if let e = entries[slot], e.source.storageIdentity == source.storageIdentity { return e.value }
-        let value = make(source).detached
-        entries[slot] = (source, value)
-        return value
     }
 }

@@ -39,7 +39,7 @@ public struct Unembed {
 
     /// [batch, pos, d_model] → [batch, pos, d_vocab_out].
     func callAsFunction(_ x: Tensor) -> Tensor {
-        x.matmul(wU) + bU
+        x.matmul(wU, bias: bU)
     }
 
     mutating func visitParameters(_ body: (String, inout Tensor) throws -> Void) rethrows {

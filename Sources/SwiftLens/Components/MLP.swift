@@ -23,10 +23,10 @@ public struct MLP {
             let linear = try hooks.fire(.mlpPreLinear(layer), x.matmul(wIn))
             post = try hooks.fire(.mlpPost(layer), pre.activation(activation) * linear + bIn)
         } else {
-            let pre = try hooks.fire(.mlpPre(layer), x.matmul(wIn) + bIn)
+            let pre = try hooks.fire(.mlpPre(layer), x.matmul(wIn, bias: bIn))
             post = try hooks.fire(.mlpPost(layer), pre.activation(activation))
         }
-        return post.matmul(wOut) + bOut
+        return post.matmul(wOut, bias: bOut)
     }
 
     mutating func visitParameters(_ prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {
