@@ -19,6 +19,12 @@ public enum TensorMemory {
     /// Bytes currently kept for reuse.
     public static var cachedBytes: Int { Pool.shared.withLock { Pool.shared.bytes } }
 
+    /// Bytes held by live tensors' large buffers (≥ 256 KB), now and at most since the last
+    /// ``resetPeak()``: what a workload itself needs, without allocator overhead.
+    public static var liveBytes: Int { Pool.shared.withLock { Pool.shared.live } }
+    public static var peakLiveBytes: Int { Pool.shared.withLock { Pool.shared.peakLive } }
+    public static func resetPeak() { Pool.shared.withLock { Pool.shared.peakLive = Pool.shared.live } }
+
     /// Frees every kept buffer (e.g. before measuring peak memory of one workload).
     public static func releaseCachedBuffers() {
         Pool.shared.withLock {
@@ -44,13 +50,19 @@ public enum TensorMemory {
             return (raw.bindMemory(to: Float.self, capacity: max(count, 1)), count)
         }
         let capacity = sizeClass(count)
-        if let p = Pool.shared.withLock({ Pool.shared.take(capacity) }) { return (p, capacity) }
+        if let p = Pool.shared.withLock({ Pool.shared.noteAllocated(capacity); return Pool.shared.take(capacity) }) {
+            return (p, capacity)
+        }
         let raw = UnsafeMutableRawPointer.allocate(byteCount: capacity * 4, alignment: 64)
         return (raw.bindMemory(to: Float.self, capacity: capacity), capacity)
     }
 
     static func deallocate(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
-        guard capacity >= minimumCount, Pool.shared.withLock({ Pool.shared.give(pointer, capacity) }) else {
+        guard capacity >= minimumCount else {
+            UnsafeMutableRawPointer(pointer).deallocate()
+            return
+        }
+        guard Pool.shared.withLock({ Pool.shared.live -= capacity * 4; return Pool.shared.give(pointer, capacity) }) else {
             UnsafeMutableRawPointer(pointer).deallocate()
             return
         }
@@ -63,6 +75,8 @@ public enum TensorMemory {
         /// Every kept buffer, oldest first.
         var order: [Buffer] = []
         var bytes = 0
+        var live = 0
+        var peakLive = 0
         var serial = 0
         var limit = Int(ProcessInfo.processInfo.physicalMemory / 4)
         private let lock = NSLock()
@@ -71,6 +85,11 @@ public enum TensorMemory {
             lock.lock()
             defer { lock.unlock() }
             return body()
+        }
+
+        func noteAllocated(_ capacity: Int) {
+            live += capacity * 4
+            peakLive = max(peakLive, live)
         }
 
         func take(_ capacity: Int) -> UnsafeMutablePointer<Float>? {

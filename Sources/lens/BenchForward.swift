@@ -10,6 +10,8 @@ import SwiftLens
 /// forward 1×1024 ≤ 2.5 s (3.77), runWithCache 1×1024 ≤ 2.2 s (2.66) and ≤ 3.2 GB (3.98).
 struct ForwardBenchmark {
     var quick = false
+    /// Run only the workloads whose "model batch×pos run" label contains this text.
+    var only: String?
 
     struct Case {
         let model: String
@@ -41,6 +43,9 @@ struct ForwardBenchmark {
             "gpt2-small 1×1024 runWithCache": (2.2, 3.2),
         ]
         for (name, config, shapes) in models {
+            if let only, !shapes.contains(where: { "\(name) \($0.0)×\($0.1)".contains(only) || only.contains("\(name) \($0.0)×\($0.1)") }) {
+                continue
+            }
             FileHandle.standardError.write(Data("building \(name) (random weights)…\n".utf8))
             let model = try HookedTransformer(config: config)
             for (batch, positions) in shapes {
@@ -52,8 +57,8 @@ struct ForwardBenchmark {
                     ("zero-ablation hook", { _ = try model(tokens, hooks: [ablate]) }),
                 ]
                 for (label, body) in runs {
-                    let repeats = positions >= 1024 ? (quick ? 1 : 3) : (quick ? 3 : 9)
-                    let (median, peak) = try Self.measure(repeats: repeats, body)
+                    if let only, !"\(name) \(batch)×\(positions) \(label)".contains(only) { continue }
+                    let (median, peak) = try Self.measure(minRuns: quick ? 2 : 5, minSeconds: quick ? 0.3 : 3, body)
                     let key = "\(name) \(batch)×\(positions) \(label)"
                     let target = targets[key]
                     var met: Bool?
@@ -80,22 +85,29 @@ struct ForwardBenchmark {
         }
     }
 
-    /// Median wall time of `repeats` runs after one warm-up, and the peak resident set size
+    /// Median wall time of at least `minRuns` runs lasting at least `minSeconds` in all (a short
+    /// run needs many samples for a stable median on a shared machine), after one warm-up, and
+    /// the peak resident set size
     /// during them (Linux: VmHWM after resetting it; elsewhere the process maximum). The warm-up
     /// also fills `TensorMemory`'s buffer cache, as any repeated workload would.
-    static func measure(repeats: Int, _ body: () throws -> Void) throws -> (Double, Double?) {
+    static func measure(minRuns: Int, minSeconds: Double, _ body: () throws -> Void) throws -> (Double, Double?) {
         // Start each workload without buffers kept from another one, so its peak is its own.
         TensorMemory.releaseCachedBuffers()
         try body()
         resetPeakRSS()
+        TensorMemory.resetPeak()
         var times: [Double] = []
         let clock = ContinuousClock()
-        for _ in 0..<repeats {
+        let start = clock.now
+        while times.count < minRuns || ((clock.now - start).seconds < minSeconds && times.count < 500) {
             let t0 = clock.now
             try body()
             times.append((clock.now - t0).seconds)
         }
         times.sort()
+        if ProcessInfo.processInfo.environment["LENS_BENCH_VERBOSE"] != nil {
+            FileHandle.standardError.write(Data("  peak tensor bytes \(TensorMemory.peakLiveBytes / 1_000_000) MB, runs \(times.count)\n".utf8))
+        }
         return (times[times.count / 2], peakRSS())
     }
 

@@ -9,9 +9,15 @@ commands:
       GEMM GFLOP/s (1 and 2 threads), exp and row-softmax ns/element, beside numpy measured
       in the same run (Scripts/bench_numpy.py), with the ratio and the target for each row.
       --shapes times other GEMM shapes; --cold streams B from memory (a new B each run).
-  bench forward [--json FILE] [--quick]
+  bench forward [--json FILE] [--quick] [--only TEXT]
       forward, runWithCache and a zero-ablation run of attn2l-512 and the GPT-2-small shape
-      (random weights): median time, tokens/s, peak RSS, targets.
+      (random weights): median time, tokens/s, peak RSS, targets. --only runs the workloads
+      whose label ("gpt2-small 1×1024 runWithCache") contains TEXT.
+  cache MODEL --tokens TOKENS --out FILE.safetensors [--process]
+      runs MODEL (a TransformerLens or Hugging Face directory) on TOKENS (a JSON array of
+      arrays, inline or in a .json file, or a .safetensors file with a `tokens` entry) and
+      writes every activation under its hook name, plus logits, loss_per_token and loss.
+      --process applies TransformerLens's default weight processing first.
   help
       this text
 """
@@ -20,7 +26,7 @@ func run(_ words: [String]) throws {
     guard let command = words.first else { throw UsageError(description: "no command given") }
     switch command {
     case "bench":
-        let args = try Arguments(Array(words.dropFirst()), valued: ["--json", "--shapes"])
+        let args = try Arguments(Array(words.dropFirst()), valued: ["--json", "--shapes", "--only"])
         switch args.positional {
         case ["kernels"]:
             try args.checkFlags(allowed: ["--quick", "--no-numpy", "--cold"])
@@ -39,10 +45,12 @@ func run(_ words: [String]) throws {
             try bench.run(numpy: !args.has("--no-numpy"), jsonPath: args.value("--json"))
         case ["forward"]:
             try args.checkFlags(allowed: ["--quick"])
-            try ForwardBenchmark(quick: args.has("--quick")).run(jsonPath: args.value("--json"))
+            try ForwardBenchmark(quick: args.has("--quick"), only: args.value("--only")).run(jsonPath: args.value("--json"))
         default:
             throw UsageError(description: "bench needs a suite: kernels or forward")
         }
+    case "cache":
+        try CacheCommand.run(Arguments(words, valued: ["--tokens", "--out"]))
     case "help", "--help", "-h":
         print(usage)
     default:
