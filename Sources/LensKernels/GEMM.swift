@@ -73,6 +73,73 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
     }
 }
 
+/// A matrix B (k×n, row-major, optionally in column groups) packed once into the panels the
+/// GEMM micro-kernel reads, for a weight used many times with few rows of A: packing B costs
+/// one pass over it per call, which for a 128-row product is ~10% of the time. Keeps the
+/// source's address for the GEMV path, so the source must outlive it.
+public final class PackedMatrix: @unchecked Sendable {
+    public let k: Int, n: Int
+    let source: UnsafePointer<Float>
+    let ldb: Int
+    let groups: (size: Int, stride: Int)?
+    private let storage: UnsafeMutablePointer<Float>
+    private let paddedColumns: Int
+
+    public init(b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, columnGroups: (size: Int, stride: Int)? = nil) {
+        self.k = k
+        self.n = n
+        self.source = b
+        self.ldb = ldb
+        self.groups = columnGroups
+        paddedColumns = roundUp(n, nr)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, k * paddedColumns) * 4, alignment: 64)
+        storage = raw.bindMemory(to: Float.self, capacity: max(1, k * paddedColumns))
+        let o = operands(a: b, lda: 0)
+        var p0 = 0
+        while p0 < k {
+            let kc = min(kcBlock, k - p0)
+            packB(o, panels(k0: p0), p0: p0, kc: kc, j0: 0, nc: n)
+            p0 += kc
+        }
+    }
+
+    deinit { UnsafeMutableRawPointer(storage).deallocate() }
+
+    /// The panels of the k-block starting at row `k0` (a multiple of kc): kc·16 floats per panel.
+    func panels(k0: Int) -> UnsafeMutablePointer<Float> { storage + k0 * paddedColumns }
+
+    /// Bytes held by the packed copy.
+    public var byteCount: Int { k * paddedColumns * 4 }
+
+    func operands(a: UnsafePointer<Float>, lda: Int, alpha: Float = 1, beta: Float = 0,
+                  c: UnsafeMutablePointer<Float>? = nil, ldc: Int = 0) -> Operands {
+        Operands(transA: false, transB: false, k: k, alpha: alpha, a: SendablePointer(a), lda: lda, b: SendablePointer(source),
+                 ldb: ldb, beta: beta, c: SendablePointer(c ?? UnsafeMutablePointer(mutating: source)), ldc: ldc,
+                 groupSize: groups?.size ?? 0, groupStride: groups?.stride ?? 0)
+    }
+}
+
+/// `C = alpha · A · B + beta · C` with B prepacked (A: m×k row-major).
+public func sgemm(m: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, packed b: PackedMatrix,
+                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int? = nil) {
+    let (n, k) = (b.n, b.k)
+    if m <= 0 || n <= 0 { return }
+    if k <= 0 || alpha == 0 || m <= 4 {
+        sgemm(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b.source, ldb: b.ldb, beta: beta, c: c, ldc: ldc,
+              threads: threads, columnGroups: b.groups)
+        return
+    }
+    let o = b.operands(a: a, lda: lda, alpha: alpha, beta: beta, c: c, ldc: ldc)
+    let workers = 2 * m * n * k >= gemmParallelThreshold ? min(threads ?? KernelThreads.count, 2) : 1
+    if workers == 1 {
+        packed(o, rows: 0..<m, cols: 0..<n, prepacked: b)
+    } else if n >= 2 * nr * 2 {
+        parallelFor(workers) { t in packed(o, rows: 0..<m, cols: splitRange(n, parts: workers, index: t, align: nr), prepacked: b) }
+    } else {
+        parallelFor(workers) { t in packed(o, rows: splitRange(m, parts: workers, index: t, align: mr), cols: 0..<n, prepacked: b) }
+    }
+}
+
 /// A batch of independent products `C[i] = alpha · op(A[i]) · op(B[i]) + beta · C[i]`, with the
 /// i-th matrices at `a + i·strideA`, `b + i·strideB`, `c + i·strideC`. A stride of 0 reuses one
 /// operand for every item (broadcasting). Items are spread over threads; each item runs on one
@@ -117,7 +184,7 @@ public func sgemmBatched(count: Int, transA: Bool = false, transB: Bool = false,
 }
 
 /// The arguments of one call, bundled so worker closures capture one `Sendable` value.
-private struct Operands: Sendable {
+struct Operands: Sendable {
     let transA: Bool, transB: Bool, k: Int, alpha: Float
     let a: SendablePointer, lda: Int
     let b: SendablePointer, ldb: Int
@@ -156,12 +223,12 @@ private func scaleMatrix(_ c: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
 
 /// The blocked algorithm over one rectangle of C. Packing buffers come from a pool so large
 /// calls do not page-fault fresh allocations every time.
-private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>) {
+private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked: PackedMatrix? = nil) {
     if rows.isEmpty || cols.isEmpty { return }
     let kc0 = min(kcBlock, o.k)
     let ncMax = min(ncBlock, roundUp(cols.count, nr))
     let mcMax = min(mcBlock, roundUp(rows.count, mr))
-    let bufferB = ScratchPool.shared.take(kc0 * ncMax)
+    let bufferB = ScratchPool.shared.take(prepacked == nil ? kc0 * ncMax : 16)
     let bufferA = ScratchPool.shared.take(kc0 * mcMax)
     defer {
         ScratchPool.shared.give(bufferB)
@@ -174,7 +241,9 @@ private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>) {
         while pc < o.k {
             let kc = min(kcBlock, o.k - pc)
             let beta = pc == 0 ? o.beta : 1
-            packB(o, bufferB.pointer, p0: pc, kc: kc, j0: jc, nc: nc)
+            // Prepacked panels of this k-block start at column jc of the full packed matrix.
+            let panels = prepacked.map { $0.panels(k0: pc) + jc * kc } ?? bufferB.pointer
+            if prepacked == nil { packB(o, bufferB.pointer, p0: pc, kc: kc, j0: jc, nc: nc) }
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(mcBlock, rows.upperBound - ic)
@@ -183,7 +252,7 @@ private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>) {
                 var jr = 0
                 while jr < nc {
                     let nTile = min(nr, nc - jr)
-                    let bPanel = bufferB.pointer + jr * kc
+                    let bPanel = panels + jr * kc
                     for panel in 0..<plan.count {
                         let (start, height) = plan[panel]
                         let mTile = min(height, mc - start)
@@ -209,7 +278,7 @@ private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>) {
     }
 }
 
-@inline(__always) private func roundUp(_ x: Int, _ m: Int) -> Int { (x + m - 1) / m * m }
+@inline(__always) func roundUp(_ x: Int, _ m: Int) -> Int { (x + m - 1) / m * m }
 
 /// How a block of rows is cut into A panels of height 6 or 4. Padding a remainder up to 6 rows
 /// wastes up to 5/6 of a tile (a 32-row matrix ran at 87% of numpy); ending in 4-row tiles
@@ -278,7 +347,7 @@ private func packA(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, i0: Int, m
 
 /// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into 16-column panels: panel c holds, for each p,
 /// the 16 values op(B)[p, j0+16c ..< j0+16c+16] contiguously. Missing columns are zero.
-private func packB(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, p0: Int, kc: Int, j0: Int, nc: Int) {
+func packB(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, p0: Int, kc: Int, j0: Int, nc: Int) {
     var panel = 0
     if !o.transB {
         // Row by row: each row of B is read contiguously (the weights of a model are streamed

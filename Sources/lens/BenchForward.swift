@@ -1,8 +1,9 @@
 import Foundation
 import SwiftLens
 
-/// `lens bench forward`: forward, runWithCache (every hook) and a run with one zero-ablation
-/// hook on two random-weight models — attention-only 2 layers at d_model 512 ("attn2l-512")
+/// `lens bench forward`: forward, runWithCache (every hook TransformerLens caches by default;
+/// and again with `hook_result` added) and a run with one zero-ablation hook on two
+/// random-weight models — attention-only 2 layers at d_model 512 ("attn2l-512")
 /// and the GPT-2-small shape — reporting median time, tokens/s and peak RSS.
 ///
 /// Targets (TransformerLens 4.3 on the same machine in brackets): attn2l-512 forward 1×128
@@ -51,13 +52,20 @@ struct ForwardBenchmark {
             for (batch, positions) in shapes {
                 let tokens = IntTensor.randomIntegers([batch, positions], below: config.dVocab, seed: 5)
                 let ablate = Hook.zeroAblateHead(layer: config.nLayers - 1, head: 0)
+                // TransformerLens's run_with_cache caches every hook that fires; by default
+                // hook_result does not fire there (use_attn_result=False). SwiftLens caches it too
+                // unless filtered, which costs a per-head product and [batch, pos, head, d_model]
+                // per layer; both are reported, the targets compare like with like.
+                let tlSet = NameFilter { $0.activation != "result" }
                 let runs: [(String, () throws -> Void)] = [
                     ("forward", { _ = try model(tokens) }),
-                    ("runWithCache", { _ = try model.runWithCache(tokens) }),
+                    ("runWithCache", { _ = try model.runWithCache(tokens, names: tlSet) }),
+                    ("runWithCache +result", { _ = try model.runWithCache(tokens) }),
                     ("zero-ablation hook", { _ = try model(tokens, hooks: [ablate]) }),
                 ]
                 for (label, body) in runs {
                     if let only, !"\(name) \(batch)×\(positions) \(label)".contains(only) { continue }
+                    model.releasePackedWeights()  // each workload builds what it uses
                     let (median, peak) = try Self.measure(minRuns: quick ? 2 : 5, minSeconds: quick ? 0.3 : 3, body)
                     let key = "\(name) \(batch)×\(positions) \(label)"
                     let target = targets[key]

@@ -10,7 +10,8 @@ commands:
       in the same run (Scripts/bench_numpy.py), with the ratio and the target for each row.
       --shapes times other GEMM shapes; --cold streams B from memory (a new B each run).
   bench forward [--json FILE] [--quick] [--only TEXT]
-      forward, runWithCache and a zero-ablation run of attn2l-512 and the GPT-2-small shape
+      forward, runWithCache (TransformerLens's default hook set; and with hook_result) and a
+      zero-ablation run of attn2l-512 and the GPT-2-small shape
       (random weights): median time, tokens/s, peak RSS, targets. --only runs the workloads
       whose label ("gpt2-small 1×1024 runWithCache") contains TEXT.
   cache MODEL --tokens TOKENS --out FILE.safetensors [--process]

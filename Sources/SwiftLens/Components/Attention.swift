@@ -34,13 +34,14 @@ public struct Attention {
     public let divisor: Float
     public let causal: Bool
     public let rotary: Rotary?
+    let packs = PackedWeights()
 
     /// Runs attention on the (normalised) inputs, [batch, pos, d_model] each, and returns the
     /// attention output before `hook_attn_out` (Σ heads + b_O), [batch, pos, d_model].
     func callAsFunction(query xq: Tensor, key xk: Tensor, value xv: Tensor, hooks: HookRunner) throws -> Tensor {
-        var q = try hooks.fire(.q(layer), project(xq, wQ, bQ))
-        var k = try hooks.fire(.k(layer), project(xk, wK, bK))
-        var v = try hooks.fire(.v(layer), project(xv, wV, bV))
+        var q = try hooks.fire(.q(layer), project(xq, wQ, bQ, slot: 0))
+        var k = try hooks.fire(.k(layer), project(xk, wK, bK, slot: 1))
+        var v = try hooks.fire(.v(layer), project(xv, wV, bV, slot: 2))
         if let rotary {
             q = try hooks.fire(.rotQ(layer), rotary(q))
             k = try hooks.fire(.rotK(layer), rotary(k))
@@ -60,12 +61,13 @@ public struct Attention {
             return result.sum(axis: 2) + bO
         }
         let (batch, positions, h, dHead) = (z.shape[0], z.shape[1], z.shape[2], z.shape[3])
-        return z.reshaped(batch, positions, h * dHead).matmul(wO.reshaped(h * dHead, -1), bias: bO)
+        let flatO = wO.reshaped(h * dHead, -1)
+        return z.reshaped(batch, positions, h * dHead).matmul(flatO, bias: bO, packed: packs.get(3, flatO, rows: batch * positions))
     }
 
     /// x [batch, pos, d_model] · w [head, d_model, d_head] + b → [batch, pos, head, d_head].
-    private func project(_ x: Tensor, _ w: Tensor, _ b: Tensor) -> Tensor {
-        x.projectedToHeads(w, bias: b)
+    private func project(_ x: Tensor, _ w: Tensor, _ b: Tensor, slot: Int) -> Tensor {
+        x.projectedToHeads(w, bias: b, packed: packs.get(slot, w, rows: x.count / w.shape[1], heads: true))
     }
 
     mutating func visitParameters(_ prefix: String, grouped: Bool, _ body: (String, inout Tensor) throws -> Void) rethrows {

@@ -36,10 +36,11 @@ public struct Unembed {
     public var wU: Tensor
     /// `b_U`, [d_vocab_out].
     public var bU: Tensor
+    let packs = PackedWeights()
 
     /// [batch, pos, d_model] → [batch, pos, d_vocab_out].
     func callAsFunction(_ x: Tensor) -> Tensor {
-        x.matmul(wU, bias: bU)
+        x.matmul(wU, bias: bU, packed: packs.get(0, wU, rows: x.count / wU.shape[0]))
     }
 
     mutating func visitParameters(_ body: (String, inout Tensor) throws -> Void) rethrows {

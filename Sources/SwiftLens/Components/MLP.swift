@@ -14,19 +14,21 @@ public struct MLP {
     public var bOut: Tensor
     public let activation: Activation
     public let layer: Int
+    let packs = PackedWeights()
 
     /// [batch, pos, d_model] → [batch, pos, d_model] (before `hook_mlp_out`).
     func callAsFunction(_ x: Tensor, hooks: HookRunner) throws -> Tensor {
+        let rows = x.count / wIn.shape[0]
         let post: Tensor
         if let wGate {
             let pre = try hooks.fire(.mlpPre(layer), x.matmul(wGate))
             let linear = try hooks.fire(.mlpPreLinear(layer), x.matmul(wIn))
             post = try hooks.fire(.mlpPost(layer), pre.activation(activation) * linear + bIn)
         } else {
-            let pre = try hooks.fire(.mlpPre(layer), x.matmul(wIn, bias: bIn))
+            let pre = try hooks.fire(.mlpPre(layer), x.matmul(wIn, bias: bIn, packed: packs.get(0, wIn, rows: rows)))
             post = try hooks.fire(.mlpPost(layer), pre.activation(activation))
         }
-        return post.matmul(wOut, bias: bOut)
+        return post.matmul(wOut, bias: bOut, packed: packs.get(2, wOut, rows: rows))
     }
 
     mutating func visitParameters(_ prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {

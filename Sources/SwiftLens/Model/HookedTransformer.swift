@@ -163,6 +163,21 @@ public final class HookedTransformer {
         visitParameters { name, t in t = dict[name]! }
     }
 
+    /// Frees the packed copies of the weights that short inputs (≤ 512 rows) use to skip
+    /// re-packing each weight on every call (see `PackedWeights`); they are rebuilt on demand.
+    public func releasePackedWeights() {
+        unembed.packs.removeAll()
+        for block in blocks {
+            block.attn.packs.removeAll()
+            block.mlp?.packs.removeAll()
+        }
+    }
+
+    /// Bytes held by packed weight copies.
+    public var packedWeightBytes: Int {
+        blocks.reduce(unembed.packs.byteCount) { $0 + $1.attn.packs.byteCount + ($1.mlp?.packs.byteCount ?? 0) }
+    }
+
     /// Total number of parameters.
     public var parameterCount: Int {
         var n = 0
