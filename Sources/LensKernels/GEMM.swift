@@ -60,15 +60,21 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
         }
         return
     }
+    packedParallel(operands, m: m, n: n, workers: workers, prepacked: nil)
+}
+
+/// The packed path on `workers` threads: columns split (each worker packing its own panels)
+/// unless C is too narrow, then rows.
+private func packedParallel(_ o: Operands, m: Int, n: Int, workers: Int, prepacked: PackedMatrix?) {
     if workers == 1 {
-        packed(operands, rows: 0..<m, cols: 0..<n)
+        packed(o, rows: 0..<m, cols: 0..<n, prepacked: prepacked)
     } else if n >= 2 * nr * 2 {
         parallelFor(workers) { t in
-            packed(operands, rows: 0..<m, cols: splitRange(n, parts: workers, index: t, align: nr))
+            packed(o, rows: 0..<m, cols: splitRange(n, parts: workers, index: t, align: nr), prepacked: prepacked)
         }
     } else {
         parallelFor(workers) { t in
-            packed(operands, rows: splitRange(m, parts: workers, index: t, align: mr), cols: 0..<n)
+            packed(o, rows: splitRange(m, parts: workers, index: t, align: mr), cols: 0..<n, prepacked: prepacked)
         }
     }
 }
@@ -131,13 +137,7 @@ public func sgemm(m: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, p
     }
     let o = b.operands(a: a, lda: lda, alpha: alpha, beta: beta, c: c, ldc: ldc)
     let workers = 2 * m * n * k >= gemmParallelThreshold ? min(threads ?? KernelThreads.count, 2) : 1
-    if workers == 1 {
-        packed(o, rows: 0..<m, cols: 0..<n, prepacked: b)
-    } else if n >= 2 * nr * 2 {
-        parallelFor(workers) { t in packed(o, rows: 0..<m, cols: splitRange(n, parts: workers, index: t, align: nr), prepacked: b) }
-    } else {
-        parallelFor(workers) { t in packed(o, rows: splitRange(m, parts: workers, index: t, align: mr), cols: 0..<n, prepacked: b) }
-    }
+    packedParallel(o, m: m, n: n, workers: workers, prepacked: b)
 }
 
 /// A batch of independent products `C[i] = alpha · op(A[i]) · op(B[i]) + beta · C[i]`, with the
