@@ -156,3 +156,30 @@ import Testing
         #expect(recorder.cache.names == [.z(0), .z(1)])
     }
 }
+
+/// Calls that carry their own hooks do not touch the model's state and may run concurrently.
+@Suite struct ConcurrentRunTests {
+    struct Shared: @unchecked Sendable { let model: HookedTransformer; let tokens: IntTensor }
+
+    @Test func concurrentCallsGiveSerialResults() throws {
+        let model = try HookedTransformer.load(directory: Fixtures.url("classic/gpt2tiny"))
+        let tokens = try Fixtures.open("classic/gpt2tiny/activations.safetensors").intTensor("tokens")
+        let expected = try (0..<4).map { head in try model(tokens, hooks: [.zeroAblateHead(layer: 1, head: head)]) }
+        let shared = Shared(model: model, tokens: tokens)
+        let results = ResultBox(count: 4)
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            let head = i % 4
+            let logits = try? shared.model(shared.tokens, hooks: [.zeroAblateHead(layer: 1, head: head)])
+            results.set(head, logits)
+        }
+        for head in 0..<4 { #expect(results.get(head) == expected[head]) }
+    }
+
+    final class ResultBox: @unchecked Sendable {
+        private var values: [Tensor?]
+        private let lock = NSLock()
+        init(count: Int) { values = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ t: Tensor?) { lock.lock(); values[i] = t; lock.unlock() }
+        func get(_ i: Int) -> Tensor? { lock.lock(); defer { lock.unlock() }; return values[i] }
+    }
+}
