@@ -19,12 +19,23 @@ extension Tensor {
         let kLen = k.shape[1]
         let out = Tensor(uninitializedShape: [batch, heads, p, kLen])
         let alpha = 1 / divisor
-        LensKernels.sgemmBatched(count: batch * heads, transB: true, m: p, n: kLen, k: dh, alpha: alpha,
-                                 a: q.pointer, lda: heads * dh, b: k.pointer, ldb: heads * dh, c: out.pointer, ldc: kLen) { i in
-            let (b, h) = (i / heads, i % heads)
-            return (b * p * heads * dh + h * dh, b * kLen * heads * dh + h * dh, i * p * kLen)
+        if causal {
+            // Only the keys a block of queries can see: about half the work of the full square.
+            causalBlocks(items: batch * heads, queries: p, keys: kLen, work: dh) { i, rows, visible in
+                let (b, h) = (i / heads, i % heads)
+                LensKernels.sgemm(transB: true, m: rows.count, n: visible, k: dh, alpha: alpha,
+                                  a: q.pointer + (b * p + rows.lowerBound) * heads * dh + h * dh, lda: heads * dh,
+                                  b: k.pointer + b * kLen * heads * dh + h * dh, ldb: heads * dh,
+                                  c: out.pointer + (i * p + rows.lowerBound) * kLen, ldc: kLen, threads: 1)
+            }
+            maskFuture(out, rows: batch * heads, queries: p, keys: kLen, value: -.infinity)
+        } else {
+            LensKernels.sgemmBatched(count: batch * heads, transB: true, m: p, n: kLen, k: dh, alpha: alpha,
+                                     a: q.pointer, lda: heads * dh, b: k.pointer, ldb: heads * dh, c: out.pointer, ldc: kLen) { i in
+                let (b, h) = (i / heads, i % heads)
+                return (b * p * heads * dh + h * dh, b * kLen * heads * dh + h * dh, i * p * kLen)
+            }
         }
-        if causal { maskFuture(out, rows: batch * heads, queries: p, keys: kLen, value: -.infinity) }
         guard let tape = GradientTape.recording(q, k) else { return out }
         return tape.recorded(out, inputs: [q, k]) { g, needs in
             var dS = g
@@ -73,22 +84,51 @@ extension Tensor {
         }
     }
 
+    /// Query rows per block of a causal product: the block sees keys up to its last row.
+    static let causalBlockRows = 64
+
+    /// Calls `body(item, rows, visibleKeys)` for every block of query rows of every item, in
+    /// parallel: a block of rows [i0, i1) sees the first i1 + (keys − queries) keys.
+    static func causalBlocks(items: Int, queries: Int, keys: Int, work: Int,
+                             _ body: @Sendable (Int, Range<Int>, Int) -> Void) {
+        let blocks = (queries + causalBlockRows - 1) / causalBlockRows
+        let offset = keys - queries
+        LensKernels.parallelChunks(items * blocks, work: items * queries * keys * work) { range in
+            for t in range {
+                let (item, block) = (t / blocks, t % blocks)
+                let rows = (block * causalBlockRows)..<Swift.min(queries, (block + 1) * causalBlockRows)
+                body(item, rows, Swift.min(keys, rows.upperBound + offset))
+            }
+        }
+    }
+
     /// Attention-weighted values `z[b, i, h, d] = Σ_j pattern[b, h, i, j] · v[b, j, h, d]`.
     /// - Parameters:
     ///   - pattern: [batch, head, query_pos, key_pos]
     ///   - values: [batch, key_pos, head, d_head]
     /// - Returns: [batch, query_pos, head, d_head] (TransformerLens's `hook_z` layout)
-    public static func attentionMix(pattern: Tensor, values v: Tensor) -> Tensor {
+    ///   - causal: the pattern is zero wherever key position j > i (a causal softmax); the
+    ///     product then skips those entries, about half the work. The gradient is unaffected.
+    public static func attentionMix(pattern: Tensor, values v: Tensor, causal: Bool = false) -> Tensor {
         precondition(pattern.rank == 4 && v.rank == 4 && pattern.shape[0] == v.shape[0] && pattern.shape[1] == v.shape[2]
                      && pattern.shape[3] == v.shape[1],
                      "attentionMix: pattern \(pattern.shape) and values \(v.shape) do not match")
         let (batch, heads, p, kLen) = (pattern.shape[0], pattern.shape[1], pattern.shape[2], pattern.shape[3])
         let dh = v.shape[3]
         let out = Tensor(uninitializedShape: [batch, p, heads, dh])
-        LensKernels.sgemmBatched(count: batch * heads, m: p, n: dh, k: kLen, a: pattern.pointer, lda: kLen,
-                                 b: v.pointer, ldb: heads * dh, c: out.pointer, ldc: heads * dh) { i in
-            let (b, h) = (i / heads, i % heads)
-            return (i * p * kLen, b * kLen * heads * dh + h * dh, b * p * heads * dh + h * dh)
+        if causal {
+            causalBlocks(items: batch * heads, queries: p, keys: kLen, work: dh) { i, rows, visible in
+                let (b, h) = (i / heads, i % heads)
+                LensKernels.sgemm(m: rows.count, n: dh, k: visible, a: pattern.pointer + (i * p + rows.lowerBound) * kLen, lda: kLen,
+                                  b: v.pointer + b * kLen * heads * dh + h * dh, ldb: heads * dh,
+                                  c: out.pointer + (b * p + rows.lowerBound) * heads * dh + h * dh, ldc: heads * dh, threads: 1)
+            }
+        } else {
+            LensKernels.sgemmBatched(count: batch * heads, m: p, n: dh, k: kLen, a: pattern.pointer, lda: kLen,
+                                     b: v.pointer, ldb: heads * dh, c: out.pointer, ldc: heads * dh) { i in
+                let (b, h) = (i / heads, i % heads)
+                return (i * p * kLen, b * kLen * heads * dh + h * dh, b * p * heads * dh + h * dh)
+            }
         }
         guard let tape = GradientTape.recording(pattern, v) else { return out }
         return tape.recorded(out, inputs: [pattern, v]) { g, needs in

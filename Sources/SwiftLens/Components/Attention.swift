@@ -52,7 +52,9 @@ public struct Attention {
         }
         let scores = try hooks.fire(.attnScores(layer), Tensor.attentionScores(queries: q, keys: k, divisor: divisor, causal: causal))
         let pattern = try hooks.fire(.pattern(layer), scores.softmax())
-        let z = try hooks.fire(.z(layer), Tensor.attentionMix(pattern: pattern, values: v))
+        // Skipping the pattern's masked half is valid unless a hook may have written there.
+        let z = try hooks.fire(.z(layer), Tensor.attentionMix(pattern: pattern, values: v,
+                                                              causal: causal && !hooks.needsGraph(.pattern(layer))))
         // hook_result costs a per-head product, so it is computed only when something is
         // attached to it; the output is then its sum over heads (as in TransformerLens with
         // use_attn_result), which differs from the fused product by float rounding (~1e-7).
