@@ -19,7 +19,7 @@ extension Tensor {
         let kLen = k.shape[1]
         let out = Tensor(uninitializedShape: [batch, heads, p, kLen])
         let alpha = 1 / divisor
-        if causal {
+        if causal && p > causalBlockRows {
             // Only the keys a block of queries can see: about half the work of the full square.
             causalBlocks(items: batch * heads, queries: p, keys: kLen, work: dh) { i, rows, visible in
                 let (b, h) = (i / heads, i % heads)
@@ -28,7 +28,6 @@ extension Tensor {
                                   b: k.pointer + b * kLen * heads * dh + h * dh, ldb: heads * dh,
                                   c: out.pointer + (i * p + rows.lowerBound) * kLen, ldc: kLen, threads: 1)
             }
-            maskFuture(out, rows: batch * heads, queries: p, keys: kLen, value: -.infinity)
         } else {
             LensKernels.sgemmBatched(count: batch * heads, transB: true, m: p, n: kLen, k: dh, alpha: alpha,
                                      a: q.pointer, lda: heads * dh, b: k.pointer, ldb: heads * dh, c: out.pointer, ldc: kLen) { i in
@@ -36,6 +35,7 @@ extension Tensor {
                 return (b * p * heads * dh + h * dh, b * kLen * heads * dh + h * dh, i * p * kLen)
             }
         }
+        if causal { maskFuture(out, rows: batch * heads, queries: p, keys: kLen, value: -.infinity) }
         guard let tape = GradientTape.recording(q, k) else { return out }
         return tape.recorded(out, inputs: [q, k]) { g, needs in
             var dS = g
@@ -84,8 +84,10 @@ extension Tensor {
         }
     }
 
-    /// Query rows per block of a causal product: the block sees keys up to its last row.
-    static let causalBlockRows = 64
+    /// Query rows per block of a causal product: the block sees keys up to its last row. Shorter
+    /// sequences (one block) take the plain product: more, smaller GEMMs would cost more than
+    /// the masked quarter they skip.
+    static let causalBlockRows = 128
 
     /// Calls `body(item, rows, visibleKeys)` for every block of query rows of every item, in
     /// parallel: a block of rows [i0, i1) sees the first i1 + (keys − queries) keys.
@@ -116,7 +118,7 @@ extension Tensor {
         let (batch, heads, p, kLen) = (pattern.shape[0], pattern.shape[1], pattern.shape[2], pattern.shape[3])
         let dh = v.shape[3]
         let out = Tensor(uninitializedShape: [batch, p, heads, dh])
-        if causal {
+        if causal && p > causalBlockRows {
             causalBlocks(items: batch * heads, queries: p, keys: kLen, work: dh) { i, rows, visible in
                 let (b, h) = (i / heads, i % heads)
                 LensKernels.sgemm(m: rows.count, n: dh, k: visible, a: pattern.pointer + (i * p + rows.lowerBound) * kLen, lda: kLen,
