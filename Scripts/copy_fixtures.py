@@ -20,11 +20,15 @@ SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "
 DST = os.path.join(ROOT, "Tests", "Fixtures")
 
 CLASSIC = {
-    "attn2l": ["config.json", "weights.safetensors", "activations.safetensors", "buffers.safetensors", "interventions.safetensors"],
+    "attn2l": ["config.json", "weights.safetensors", "activations.safetensors", "buffers.safetensors", "interventions.safetensors",
+               "gradients.safetensors", "param_grads.safetensors"],
     "gpt2tiny": ["config.json", "weights.safetensors", "activations.safetensors", "buffers.safetensors", "interventions.safetensors",
+                 "gradients.safetensors", "param_grads.safetensors",
                  "processed/config.json", "processed/weights.safetensors", "processed/activations.safetensors"],
-    "llamatiny": ["config.json", "weights.safetensors", "activations.safetensors", "buffers.safetensors", "interventions.safetensors"],
-    "shortformer": ["config.json", "weights.safetensors", "activations.safetensors", "buffers.safetensors", "interventions.safetensors"],
+    "llamatiny": ["config.json", "weights.safetensors", "activations.safetensors", "buffers.safetensors", "interventions.safetensors",
+                  "gradients.safetensors", "param_grads.safetensors"],
+    "shortformer": ["config.json", "weights.safetensors", "activations.safetensors", "buffers.safetensors", "interventions.safetensors",
+                    "gradients.safetensors", "param_grads.safetensors"],
 }
 HF = {
     "gpt2tiny": ["config.json", "model.safetensors", "weights.safetensors", "weights_processed.safetensors",

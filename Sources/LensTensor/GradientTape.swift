@@ -126,6 +126,9 @@ public final class GradientTape {
         gradients(of: output, withRespectTo: [input], seed: seed)[0]
     }
 
+    /// Whether `tensor` was watched or computed on this tape (so gradients of it can be taken).
+    public func tracks(_ tensor: Tensor) -> Bool { tensor.link?.tape === self }
+
     /// Number of recorded entries (watched leaves and operations).
     public var entryCount: Int { entries.count }
 

@@ -199,6 +199,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case missingParameter(String)
     case parameterShape(String, expected: [Int], found: [Int])
     case unsupportedCheckpoint(String)
+    case invalidLossShape([Int])
     case io(String)
 
     public var description: String {
@@ -215,6 +216,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case let .missingParameter(name): "state dict is missing the parameter \"\(name)\""
         case let .parameterShape(name, e, f): "parameter \"\(name)\" has shape \(f); this model expects \(e)"
         case let .unsupportedCheckpoint(reason): "unsupported checkpoint: \(reason)"
+        case let .invalidLossShape(shape): "gradients need a scalar (one-element) value to differentiate; found shape \(shape)"
         case let .io(reason): reason
         }
     }

@@ -1,0 +1,83 @@
+extension HookedTransformer {
+    /// Evaluates `body` (which must return a scalar, e.g. a loss computed with this model) with
+    /// the parameters watched on a gradient tape, and returns its value and dValue/dParameter
+    /// under TransformerLens parameter names.
+    ///
+    /// The same forward code and hook points run as for inference: forward hooks that replace
+    /// an activation take part in the gradient (a zero-ablated head gets no gradient through its
+    /// ablated output), and backward hooks (`Hook(name, direction: .backward)`) see — and may
+    /// replace — the gradient at their point.
+    ///
+    /// - Parameters:
+    ///   - parameters: which parameters to differentiate (default: all); the others stay
+    ///     constant.
+    /// - Note: the model's parameters are swapped for watched copies while `body` runs (and put
+    ///   back afterwards, also on errors), so do not run other calls on this model concurrently.
+    public func valueWithGradients(parameters: ((String) -> Bool)? = nil,
+                                   _ body: () throws -> Tensor) throws -> (value: Tensor, gradients: [String: Tensor]) {
+        let tape = GradientTape()
+        var originals: [String: Tensor] = [:]
+        var watched: [(String, Tensor)] = []
+        let value: Tensor = try tape.record {
+            visitParameters { name, t in
+                guard parameters?(name) ?? true else { return }
+                originals[name] = t
+                t = tape.watch(t)
+                watched.append((name, t))
+            }
+            defer { visitParameters { name, t in if let o = originals[name] { t = o } } }
+            return try body()
+        }
+        guard value.count == 1 else { throw ModelError.invalidLossShape(value.shape) }
+        guard tape.tracks(value), !watched.isEmpty else {
+            return (value.detached, Dictionary(uniqueKeysWithValues: watched.map { ($0.0, Tensor.zeros($0.1.shape)) }))
+        }
+        let grads = tape.gradients(of: value, withRespectTo: watched.map(\.1))
+        if let error = tape.gradientHookError { throw error }
+        return (value.detached, Dictionary(uniqueKeysWithValues: zip(watched.map(\.0), grads)))
+    }
+
+    /// The mean next-token loss on `tokens` and its gradient with respect to every parameter
+    /// (or those `parameters` selects).
+    public func lossAndGradients(_ tokens: IntTensor, hooks: [Hook] = [],
+                                 parameters: ((String) -> Bool)? = nil) throws -> (loss: Float, gradients: [String: Tensor]) {
+        let tokens = try validated(tokens)
+        let (value, grads) = try valueWithGradients(parameters: parameters) {
+            let logits = try run(tokens: tokens, residual: nil, start: 0, stop: config.nLayers, runner: makeRunner(hooks))
+            return try Self.perTokenLoss(logits: logits, tokens: tokens).mean()
+        }
+        return (value.scalar, grads)
+    }
+
+    /// TransformerLens's `run_with_cache(tokens, return_type="loss", incl_bwd=True)`: the mean
+    /// next-token loss, and a cache holding both the activations and dLoss/dActivation of the
+    /// points `names` selects, the gradients under `<hook name>_grad`.
+    ///
+    /// A point's gradient is the total derivative of the loss with respect to its value (for
+    /// `ln1`, whose hooks fire once here, that is TransformerLens's sum over its three calls).
+    public func runWithGradientCache(_ tokens: IntTensor, names: NameFilter = .all,
+                                     hooks: [Hook] = []) throws -> (loss: Float, cache: ActivationCache) {
+        let tokens = try validated(tokens)
+        let selected = try names.resolve(in: hookPoints, pointSet: hookPointSet)
+        let wanted = Set(selected)
+        let recorder = CacheRecorder(layerCount: config.nLayers)
+        let gradientHook = Hook.observe(where: { wanted.contains($0) }, direction: .backward) { g, context in
+            recorder.cache.store(g, for: HookName(context.name.rawValue + "_grad"))
+        }
+        var cache = ActivationCache(layerCount: config.nLayers)
+        let (value, _) = try withCaching(selected, positions: nil, into: &cache) { cacheHook in
+            try valueWithGradients {
+                let logits = try run(tokens: tokens, residual: nil, start: 0, stop: config.nLayers,
+                                     runner: makeRunner(hooks + [cacheHook, gradientHook]))
+                return try Self.perTokenLoss(logits: logits, tokens: tokens).mean()
+            }
+        }
+        for (name, g) in recorder.cache { cache.store(g, for: name) }
+        return (value.scalar, cache)
+    }
+}
+
+extension ActivationCache {
+    /// dLoss/d(activation at `name`) from ``HookedTransformer/runWithGradientCache(_:names:hooks:)``.
+    public func gradient(_ name: HookName) -> Tensor? { self[HookName(name.rawValue + "_grad")] }
+}
