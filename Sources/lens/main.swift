@@ -19,6 +19,7 @@ commands:
       arrays, inline or in a .json file, or a .safetensors file with a `tokens` entry) and
       writes every activation under its hook name, plus logits, loss_per_token and loss.
       --process applies TransformerLens's default weight processing first.
+\(TrainCommand.usage)
   help
       this text
 """
@@ -50,6 +51,8 @@ func run(_ words: [String]) throws {
         default:
             throw UsageError(description: "bench needs a suite: kernels or forward")
         }
+    case "train":
+        try TrainCommand.run(Arguments(Array(words.dropFirst()), valued: TrainCommand.valued))
     case "cache":
         try CacheCommand.run(Arguments(words, valued: ["--tokens", "--out"]))
     case "help", "--help", "-h":

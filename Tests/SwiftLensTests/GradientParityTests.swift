@@ -81,7 +81,7 @@ import Testing
         var seen: Tensor?
         let double = Hook(.residPost(1), direction: .backward) { g, _ in seen = g; return g * 2 }
         let (_, doubled) = try model.lossAndGradients(tokens, hooks: [double])
-        #expect(seen?.shape == [2, 62, 64])
+        #expect(seen?.shape == [2, 61, 64])  // the loss reads the first 61 tokens; the last is only a target
         #expect(doubled["blocks.0.attn.W_Q"]!.isApproximatelyEqual(to: clean["blocks.0.attn.W_Q"]! * 2, absoluteTolerance: 1e-6))
         #expect(doubled["unembed.W_U"]! == clean["unembed.W_U"]!)
         // A wrong-shaped replacement and an error thrown in a backward hook surface as errors.

@@ -25,6 +25,8 @@ public struct Attention {
     public var bV: Tensor
     /// `b_O`, [d_model].
     public var bO: Tensor
+    /// Smeared-key mixing logits α, [kv_head] (models with `smear_keys`; nil otherwise).
+    public var smear: Tensor?
 
     public let layer: Int
     public let heads: Int
@@ -45,6 +47,12 @@ public struct Attention {
         if let rotary {
             q = try hooks.fire(.rotQ(layer), rotary(q))
             k = try hooks.fire(.rotK(layer), rotary(k))
+        }
+        if let smear {
+            // k_j ← σ(α)·k_j + (1 − σ(α))·k_{j−1} per head; position 0 keeps its key.
+            let previous = Tensor.concatenate([k[.all, ..<1], k[.all, ..<(-1)]], axis: 1)
+            let mix = smear.sigmoid().reshaped(1, 1, -1, 1)
+            k = try hooks.fire(.smearedK(layer), mix * k + (1 - mix) * previous)
         }
         if keyValueHeads != heads {
             k = k.repeatedInterleave(heads / keyValueHeads, axis: 2)
@@ -82,5 +90,6 @@ public struct Attention {
         try body(prefix + ".\(kv)b_K", &bK)
         try body(prefix + ".\(kv)b_V", &bV)
         try body(prefix + ".b_O", &bO)
+        if var a = smear { try body(prefix + ".smear", &a); smear = a }
     }
 }

@@ -47,6 +47,7 @@ public struct TransformerBlock {
         if ln1 != nil { names += [.scale(l, .ln1), .normalized(l, .ln1)] }
         names += [.q(l), .k(l), .v(l)]
         if attn.rotary != nil { names += [.rotQ(l), .rotK(l)] }
+        if attn.smear != nil { names.append(.smearedK(l)) }
         names += [.attnScores(l), .pattern(l), .z(l), .result(l), .attnOut(l)]
         guard let mlp else { return names + [.residPost(l)] }
         if !parallel { names.append(.residMid(l)) }

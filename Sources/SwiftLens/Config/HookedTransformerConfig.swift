@@ -70,6 +70,10 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
     public var originalArchitecture: String?
     public var defaultPrependBOS: Bool
     public var tokenizerName: String?
+    /// Smeared keys (Olsson et al. 2022, Argument 2): each head mixes the key at position j with
+    /// the key at j − 1 by a learned σ(α) per head (parameter `blocks.L.attn.smear` [n_heads]).
+    /// Not a TransformerLens option; written as `smear_keys`.
+    public var smearKeys: Bool
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case nLayers = "n_layers", dModel = "d_model", nCtx = "n_ctx", dHead = "d_head", nHeads = "n_heads"
@@ -84,6 +88,7 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
         case initializerRange = "initializer_range", seed, modelName = "model_name"
         case originalArchitecture = "original_architecture", defaultPrependBOS = "default_prepend_bos"
         case tokenizerName = "tokenizer_name"
+        case smearKeys = "smear_keys"
     }
 
     /// TransformerLens fields whose non-default values this library does not implement; a config
@@ -107,7 +112,7 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
                 gatedMLP: Bool = false, nKeyValueHeads: Int? = nil, useAttnScale: Bool = true, attnScale: Float? = nil,
                 scaleAttnByInverseLayerIdx: Bool = false, parallelAttnMLP: Bool = false,
                 attentionDir: String = "causal", initializerRange: Float? = nil, seed: Int? = nil,
-                modelName: String = "custom") {
+                modelName: String = "custom", smearKeys: Bool = false) {
         self.nLayers = nLayers
         self.dModel = dModel
         self.nCtx = nCtx
@@ -141,6 +146,7 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
         self.originalArchitecture = nil
         self.defaultPrependBOS = true
         self.tokenizerName = nil
+        self.smearKeys = smearKeys
     }
 
     public init(from decoder: Decoder) throws {
@@ -202,6 +208,7 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
         originalArchitecture = try c.decodeIfPresent(String.self, forKey: .originalArchitecture)
         defaultPrependBOS = try c.decodeIfPresent(Bool.self, forKey: .defaultPrependBOS) ?? true
         tokenizerName = try c.decodeIfPresent(String.self, forKey: .tokenizerName)
+        smearKeys = try c.decodeIfPresent(Bool.self, forKey: .smearKeys) ?? false
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -223,6 +230,7 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
         try c.encode(seed, forKey: .seed); try c.encode(modelName, forKey: .modelName)
         try c.encode(originalArchitecture, forKey: .originalArchitecture)
         try c.encode(defaultPrependBOS, forKey: .defaultPrependBOS); try c.encode(tokenizerName, forKey: .tokenizerName)
+        if smearKeys { try c.encode(true, forKey: .smearKeys) }
     }
 
     /// Decodes a TransformerLens config JSON: either the config object itself, or a wrapper with

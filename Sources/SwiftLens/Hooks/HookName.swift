@@ -53,6 +53,9 @@ public struct HookName: Hashable, Comparable, Sendable, ExpressibleByStringLiter
     public static func rotQ(_ layer: Int) -> HookName { block(layer, "attn.hook_rot_q") }
     /// `blocks.L.attn.hook_rot_k` [batch, pos, kv_head, d_head] (rotary models).
     public static func rotK(_ layer: Int) -> HookName { block(layer, "attn.hook_rot_k") }
+    /// `blocks.L.attn.hook_smeared_k` [batch, pos, kv_head, d_head]: the keys after smearing
+    /// (models with `smear_keys`).
+    public static func smearedK(_ layer: Int) -> HookName { block(layer, "attn.hook_smeared_k") }
     /// `blocks.L.attn.hook_attn_scores` [batch, head, query_pos, key_pos], masked entries −inf.
     public static func attnScores(_ layer: Int) -> HookName { block(layer, "attn.hook_attn_scores") }
     /// `blocks.L.attn.hook_pattern` [batch, head, query_pos, key_pos].

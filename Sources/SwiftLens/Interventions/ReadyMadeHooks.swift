@@ -80,6 +80,20 @@ extension Hook {
         }
     }
 
+    /// Forces a head's attention pattern to `pattern` ([query, key], at least as large as the
+    /// sequence; its top-left corner is used, broadcast over the batch) — Singh et al.'s
+    /// "artificial optogenetics". Works during training: the head's pattern then carries no
+    /// gradient.
+    public static func clampPattern(layer: Int, head: Int, to pattern: Tensor) -> Hook {
+        Hook(.pattern(layer)) { current, _ in
+            let n = current.shape[2]
+            guard pattern.rank == 2, pattern.shape[0] >= n, pattern.shape[1] >= current.shape[3] else {
+                throw HookError.shapeMismatch(hook: .pattern(layer), expected: [n, current.shape[3]], found: pattern.shape)
+            }
+            return current.replacing([.all, .at(head)], with: pattern[..<n, ..<current.shape[3]])
+        }
+    }
+
     /// Records the activations of the points `names` selects into `recorder`.
     public static func cache(into recorder: CacheRecorder, names: NameFilter = .all) -> Hook {
         Hook.observe(where: names.predicate) { x, context in recorder.cache.store(x, for: context.name) }
@@ -102,5 +116,16 @@ extension Tensor {
         }
         guard let head else { return maskedFill(mask, with: value) }
         return replacing([.all, .at(head)], with: self[.all, head].maskedFill(mask, with: value))
+    }
+}
+
+extension Tensor {
+    /// The previous-token attention pattern [n, n]: row i attends to i − 1 (row 0 to itself).
+    public static func previousTokenPattern(_ n: Int) -> Tensor {
+        var p = Tensor.zeros([n, n])
+        p.withUnsafeMutableBufferPointer { m in
+            for i in 0..<n { m[i * n + Swift.max(i - 1, 0)] = 1 }
+        }
+        return p
     }
 }

@@ -45,12 +45,33 @@ extension HookedTransformer {
 
     /// Mean next-token cross-entropy (a scalar tensor).
     public func loss(_ tokens: IntTensor, hooks: [Hook] = []) throws -> Tensor {
-        try run(tokens, hooks: hooks).loss
+        try perTokenLoss(tokens, hooks: hooks).mean()
     }
 
-    /// Next-token cross-entropy per position, [batch, pos − 1].
+    /// Next-token cross-entropy per position, [batch, pos − 1]: position p predicts token p + 1.
+    /// The model reads tokens 0 ..< pos − 1 only (the last token is only a target), so training
+    /// sequences may be one token longer than `n_ctx`.
     public func perTokenLoss(_ tokens: IntTensor, hooks: [Hook] = []) throws -> Tensor {
-        try run(tokens, hooks: hooks).perTokenLoss
+        let (inputs, targets) = try nextTokenPairs(tokens)
+        let logits = try run(tokens: inputs, residual: nil, start: 0, stop: config.nLayers, runner: makeRunner(hooks))
+        return logits.crossEntropy(targets: targets)
+    }
+
+    /// Inputs (all but the last token) and targets (all but the first) of [batch, pos] (or [pos])
+    /// sequences, validated.
+    func nextTokenPairs(_ tokens: IntTensor) throws -> (inputs: IntTensor, targets: IntTensor) {
+        let t = tokens.rank == 1 ? tokens.reshaped([1, -1]) : tokens
+        guard t.rank == 2 else { throw ModelError.invalidTokensShape(tokens.shape) }
+        guard t.shape[1] >= 2 else {
+            if t.shape[0] == 0 || t.shape[1] == 0 { throw ModelError.emptyInput(shape: tokens.shape) }
+            throw ModelError.lossNeedsTwoPositions(length: t.shape[1])
+        }
+        let targets = t[.all, 1...]
+        for (i, token) in targets.scalars.enumerated() where token < 0 || token >= config.dVocabOut {
+            throw ModelError.tokenOutOfRange(token: token, batch: i / targets.shape[1], position: i % targets.shape[1] + 1,
+                                             vocabulary: config.dVocabOut)
+        }
+        return (try validated(t[.all, ..<(-1)]), targets)
     }
 
     /// Logits and loss in one pass.

@@ -75,6 +75,7 @@ public final class HookedTransformer {
         blocks = (0..<c.nLayers).map { l in
             let attn = Attention(wQ: .zeros([h, d, dh]), wK: .zeros([kv, d, dh]), wV: .zeros([kv, d, dh]), wO: .zeros([h, dh, d]),
                                  bQ: .zeros([h, dh]), bK: .zeros([kv, dh]), bV: .zeros([kv, dh]), bO: .zeros([d]),
+                                 smear: c.smearKeys ? .zeros([kv]) : nil,
                                  layer: l, heads: h, keyValueHeads: kv, divisor: c.attentionDivisor(layer: l),
                                  causal: c.attentionDir == "causal", rotary: rotary)
             let mlp = c.attnOnly ? nil : MLP(wIn: .zeros([d, c.dMLP]), bIn: .zeros([c.dMLP]), wGate: c.gatedMLP ? .zeros([d, c.dMLP]) : nil,

@@ -38,13 +38,14 @@ extension HookedTransformer {
     }
 
     /// The mean next-token loss on `tokens` and its gradient with respect to every parameter
-    /// (or those `parameters` selects).
+    /// (or those `parameters` selects). As in ``perTokenLoss(_:hooks:)``, the last token is only
+    /// a target, so sequences may hold n_ctx + 1 tokens.
     public func lossAndGradients(_ tokens: IntTensor, hooks: [Hook] = [],
                                  parameters: ((String) -> Bool)? = nil) throws -> (loss: Float, gradients: [String: Tensor]) {
-        let tokens = try validated(tokens)
+        let (inputs, targets) = try nextTokenPairs(tokens)
         let (value, grads) = try valueWithGradients(parameters: parameters) {
-            let logits = try run(tokens: tokens, residual: nil, start: 0, stop: config.nLayers, runner: makeRunner(hooks))
-            return try Self.perTokenLoss(logits: logits, tokens: tokens).mean()
+            let logits = try run(tokens: inputs, residual: nil, start: 0, stop: config.nLayers, runner: makeRunner(hooks))
+            return logits.crossEntropy(targets: targets).mean()
         }
         return (value.scalar, grads)
     }
