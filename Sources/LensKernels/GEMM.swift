@@ -228,12 +228,30 @@ private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked
     let kc0 = min(kcBlock, o.k)
     let ncMax = min(ncBlock, roundUp(cols.count, nr))
     let mcMax = min(mcBlock, roundUp(rows.count, mr))
-    let bufferB = ScratchPool.shared.take(prepacked == nil ? kc0 * ncMax : 16)
-    let bufferA = ScratchPool.shared.take(kc0 * mcMax)
+    let bCount = prepacked == nil ? kc0 * ncMax : 0, aCount = kc0 * mcMax
+    // Small products pack into the stack: the pool's lock costs more than their arithmetic.
+    if bCount + aCount <= smallPackingFloats {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: bCount + aCount) { scratch in
+            let base = scratch.baseAddress!
+            packedBlocks(o, rows: rows, cols: cols, prepacked: prepacked, bufferB: base, bufferA: base + bCount)
+        }
+        return
+    }
+    let bufferB = ScratchPool.shared.take(max(bCount, 16))
+    let bufferA = ScratchPool.shared.take(aCount)
     defer {
         ScratchPool.shared.give(bufferB)
         ScratchPool.shared.give(bufferA)
     }
+    packedBlocks(o, rows: rows, cols: cols, prepacked: prepacked, bufferB: bufferB.pointer, bufferA: bufferA.pointer)
+}
+
+/// Packing buffers up to this many floats (64 KB) go on the stack.
+private let smallPackingFloats = 16 * 1024
+
+/// The blocked loops of `packed` with its packing buffers.
+private func packedBlocks(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked: PackedMatrix?,
+                          bufferB: UnsafeMutablePointer<Float>, bufferA: UnsafeMutablePointer<Float>) {
     var jc = cols.lowerBound
     while jc < cols.upperBound {
         let nc = min(ncBlock, cols.upperBound - jc)
@@ -242,12 +260,12 @@ private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked
             let kc = min(kcBlock, o.k - pc)
             let beta = pc == 0 ? o.beta : 1
             // Prepacked panels of this k-block start at column jc of the full packed matrix.
-            let panels = prepacked.map { $0.panels(k0: pc) + jc * kc } ?? bufferB.pointer
-            if prepacked == nil { packB(o, bufferB.pointer, p0: pc, kc: kc, j0: jc, nc: nc) }
+            let panels = prepacked.map { $0.panels(k0: pc) + jc * kc } ?? bufferB
+            if prepacked == nil { packB(o, bufferB, p0: pc, kc: kc, j0: jc, nc: nc) }
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(mcBlock, rows.upperBound - ic)
-                packA(o, bufferA.pointer, i0: ic, mc: mc, p0: pc, kc: kc)
+                packA(o, bufferA, i0: ic, mc: mc, p0: pc, kc: kc)
                 let plan = PanelPlan(rows: mc)
                 var jr = 0
                 while jr < nc {
@@ -257,7 +275,7 @@ private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked
                         let (start, height) = plan[panel]
                         let mTile = min(height, mc - start)
                         let cTile = o.c.raw + (ic + start) * o.ldc + jc + jr
-                        let aPanel = bufferA.pointer + start * kc
+                        let aPanel = bufferA + start * kc
                         if mTile == height && nTile == nr {
                             if height == 6 {
                                 microKernel6(kc, aPanel, bPanel, cTile, o.ldc, o.alpha, beta)
@@ -286,26 +304,27 @@ private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked
 /// 0 → none, 4 → one 4, 2 → the last 6 becomes 4 + 4, 1 → the last 6 becomes 4 + 3 (padded to 4),
 /// 3 → one padded 4, 5 → one padded 6.
 private struct PanelPlan {
-    private var heights: [Int] = []
-    private var starts: [Int] = []
+    /// Six-row panels, then up to two four-row panels.
+    private let sixes: Int
+    private let fours: Int
 
     init(rows: Int) {
         var sixes = rows / 6
-        var tail: [Int]
+        var fours = 0
         switch rows % 6 {
-        case 0: tail = []
-        case 1: tail = sixes > 0 ? [4, 4] : [4]; if sixes > 0 { sixes -= 1 }
-        case 2: tail = sixes > 0 ? [4, 4] : [4]; if sixes > 0 { sixes -= 1 }
-        case 3, 4: tail = [4]
-        default: tail = [6]
+        case 0: break
+        case 1, 2: if sixes > 0 { sixes -= 1; fours = 2 } else { fours = 1 }
+        case 3, 4: fours = 1
+        default: sixes += 1
         }
-        heights = Array(repeating: 6, count: sixes) + tail
-        var start = 0
-        for h in heights { starts.append(start); start += h }
+        self.sixes = sixes
+        self.fours = fours
     }
 
-    var count: Int { heights.count }
-    subscript(i: Int) -> (start: Int, height: Int) { (starts[i], heights[i]) }
+    var count: Int { sixes + fours }
+    subscript(i: Int) -> (start: Int, height: Int) {
+        i < sixes ? (6 * i, 6) : (6 * sixes + 4 * (i - sixes), 4)
+    }
 }
 
 /// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into panels of the `PanelPlan`: a panel of height h
