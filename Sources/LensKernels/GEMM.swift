@@ -31,16 +31,17 @@ public let gemmParallelThreshold = 1 << 21
 ///   - transB: `false`: B is stored k×n with row stride `ldb`; `true`: B is stored n×k.
 ///   - beta: when 0, C is not read (it may hold garbage or NaN).
 ///   - threads: upper bound on worker threads; `nil` means `KernelThreads.count`.
-///   - columnGroups: (B not transposed) B's columns come in groups of `size` whose starts are
-///     `stride` floats apart: column j is at `(j / size)·stride + j % size` within a row. This reads
+///   - columnGroups: the stored B's columns come in groups of `size` whose starts are `stride`
+///     floats apart: column c is at `(c / size)·stride + c % size` within a row. This reads
 ///     TransformerLens's `W_Q` [head, d_model, d_head] as the [d_model, head·d_head] matrix
-///     (size d_head, stride d_model·d_head, ldb d_head) without copying it.
+///     (size d_head, stride d_model·d_head, ldb d_head) without copying it — as B, or, with
+///     `transB`, as Bᵀ (the backward pass).
 public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                   alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                   b: UnsafePointer<Float>, ldb: Int,
                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int? = nil,
                   columnGroups: (size: Int, stride: Int)? = nil) {
-    precondition(columnGroups == nil || (!transB && columnGroups!.size > 0), "columnGroups needs B not transposed")
+    precondition(columnGroups == nil || columnGroups!.size > 0, "columnGroups needs a positive group size")
     if m <= 0 || n <= 0 { return }
     if k <= 0 || alpha == 0 {
         scaleMatrix(c, rows: m, cols: n, ld: ldc, beta: beta)
@@ -51,7 +52,7 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
     let operands = Operands(transA: transA, transB: transB, k: k, alpha: alpha, a: SendablePointer(a), lda: lda,
                             b: SendablePointer(b), ldb: ldb, beta: beta, c: SendablePointer(c), ldc: ldc,
                             groupSize: columnGroups?.size ?? 0, groupStride: columnGroups?.stride ?? 0)
-    if m <= 4 {
+    if m <= 4 && !(transB && columnGroups != nil) {
         // GEMV-like: split columns between workers.
         let split = workers > 1 && n >= 64 ? workers : 1
         parallelFor(split) { t in
@@ -416,11 +417,12 @@ func packB(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, p0: Int, kc: Int, 
         } else if colsHere == nr {
             // op(B)[p, j] = b[j·ldb + p]: the panel's 16 columns are 16 contiguous rows of b,
             // read side by side so that each packed row is written whole.
-            let r0 = o.b.raw + (j0 + panel) * o.ldb + p0
+            // With column groups the stored columns are the k index: p goes through bColumn.
+            let r0 = o.b.raw + (j0 + panel) * o.ldb
             let l = o.ldb
             var d = out
             for p in 0..<kc {
-                let q = r0 + p
+                let q = r0 + o.bColumn(p0 + p)
                 store8(Float8(q[0], q[l], q[2 * l], q[3 * l], q[4 * l], q[5 * l], q[6 * l], q[7 * l]), d)
                 store8(Float8(q[8 * l], q[9 * l], q[10 * l], q[11 * l], q[12 * l], q[13 * l], q[14 * l], q[15 * l]), d + 8)
                 d += nr
@@ -428,8 +430,8 @@ func packB(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, p0: Int, kc: Int, 
         } else {
             for j in 0..<nr {
                 if j < colsHere {
-                    let src = o.b.raw + (j0 + panel + j) * o.ldb + p0
-                    for p in 0..<kc { out[p * nr + j] = src[p] }
+                    let src = o.b.raw + (j0 + panel + j) * o.ldb
+                    for p in 0..<kc { out[p * nr + j] = src[o.bColumn(p0 + p)] }
                 } else {
                     for p in 0..<kc { out[p * nr + j] = 0 }
                 }

@@ -218,11 +218,10 @@ extension Tensor {
         return tape.recorded(out, inputs: [x, w, bias]) { g, needs in
             var dx: Tensor?, dw: Tensor?
             if needs[0] {
+                // dx = g · Wᵀ with W read in place as [d_model, head·d_head]: one GEMM.
                 let t = Tensor(uninitializedShape: x.shape)
-                for h in 0..<heads {
-                    LensKernels.sgemm(transB: true, m: rows, n: d, k: dh, a: g.pointer + h * dh, lda: heads * dh,
-                                      b: w.pointer + h * d * dh, ldb: dh, beta: h == 0 ? 0 : 1, c: t.pointer, ldc: d)
-                }
+                LensKernels.sgemm(transB: true, m: rows, n: d, k: heads * dh, a: g.pointer, lda: heads * dh, b: w.pointer, ldb: dh,
+                                  c: t.pointer, ldc: d, columnGroups: (dh, d * dh))
                 dx = t
             }
             if needs[1] {

@@ -109,6 +109,15 @@ import Testing
                 let want = Reference.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: dense, ldb: n,
                                           beta: 0, c: [Float](repeating: 0, count: m * n), ldc: n)
                 #expect(Reference.maxRelativeError(c, want) < 1e-5, "heads \(heads) k \(k) g \(g) m \(m)")
+                // Transposed: C2 [m, k] = A2 [m, n] · denseᵀ, reading the grouped W as Bᵀ.
+                let a2 = Reference.random(m * n, seed: 10)
+                var c2 = [Float](repeating: .nan, count: m * k)
+                sgemm(transB: true, m: m, n: k, k: n, a: a2, lda: n, b: w, ldb: g, c: &c2, ldc: k, columnGroups: (g, k * g))
+                var denseT = [Float](repeating: 0, count: n * k)
+                for p in 0..<k { for j in 0..<n { denseT[j * k + p] = dense[p * n + j] } }
+                let want2 = Reference.gemm(transA: false, transB: false, m: m, n: k, k: n, alpha: 1, a: a2, lda: n, b: denseT, ldb: k,
+                                           beta: 0, c: [Float](repeating: 0, count: m * k), ldc: k)
+                #expect(Reference.maxRelativeError(c2, want2) < 1e-5, "transposed: heads \(heads) k \(k) g \(g) m \(m)")
             }
         }
     }
