@@ -21,11 +21,28 @@ func forRows(_ rows: Int, _ n: Int, _ body: @Sendable (Range<Int>) -> Void) {
 
 /// out[r, :] = softmax(x[r, :]) for a `[rows, n]` array; `out` may alias `x`. A row whose
 /// entries are all −inf (every key masked) becomes all zeros, as TransformerLens's NaN→0.
-public func softmaxForward(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
+///
+/// - Parameter causalQueries: when set, rows are causal attention rows in blocks of this many
+///   queries: row r (query i = r mod causalQueries) has only its first i + 1 + (n − causalQueries)
+///   entries unmasked, the rest being −inf. Only that prefix is computed (the rest of the output
+///   is 0), which halves the work.
+public func softmaxForward(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int, n: Int,
+                           causalQueries: Int? = nil) {
     let px = SendablePointer(x), po = SendablePointer(out)
     forRows(rows, n) { range in
-        for r in range { softmaxRow(px.raw + r * n, po.raw + r * n, n) }
+        for r in range {
+            let length = visibleLength(row: r, n: n, causalQueries: causalQueries)
+            softmaxRow(px.raw + r * n, po.raw + r * n, length)
+            if length < n { (po.raw + r * n + length).update(repeating: 0, count: n - length) }
+        }
     }
+}
+
+/// How many leading entries of row `r` are unmasked (all of them unless causal).
+@inline(__always)
+private func visibleLength(row r: Int, n: Int, causalQueries: Int?) -> Int {
+    guard let q = causalQueries, q > 0 else { return n }
+    return min(n, max(0, r % q + 1 + n - q))
 }
 
 @inline(__always)
@@ -91,16 +108,20 @@ private func expShiftedSum(_ x: UnsafePointer<Float>, _ shift: Float, _ n: Int) 
 }
 
 /// dx = y ⊙ (dy − Σ_j dy_j y_j) per row, from the softmax output `y`. `dx` may alias `dy`.
+/// With `causalQueries` (see `softmaxForward`), only each row's unmasked prefix is computed;
+/// the gradient is 0 where y is.
 public func softmaxBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
-                            rows: Int, n: Int) {
+                            rows: Int, n: Int, causalQueries: Int? = nil) {
     let py = SendablePointer(y), pdy = SendablePointer(dy), pdx = SendablePointer(dx)
     forRows(rows, n) { range in
         for r in range {
             let yr = py.raw + r * n, gr = pdy.raw + r * n, out = pdx.raw + r * n
-            let s = Float8(repeating: dot(yr, gr, n))
+            let length = visibleLength(row: r, n: n, causalQueries: causalQueries)
+            let s = Float8(repeating: dot(yr, gr, length))
             var i = 0
-            while i + 8 <= n { store8(load8(yr + i) * (load8(gr + i) - s), out + i); i += 8 }
-            while i < n { out[i] = yr[i] * (gr[i] - s[0]); i += 1 }
+            while i + 8 <= length { store8(load8(yr + i) * (load8(gr + i) - s), out + i); i += 8 }
+            while i < length { out[i] = yr[i] * (gr[i] - s[0]); i += 1 }
+            if length < n { (out + length).update(repeating: 0, count: n - length) }
         }
     }
 }

@@ -225,10 +225,11 @@ extension Tensor {
                 dx = t
             }
             if needs[1] {
-                let t = Tensor(uninitializedShape: w.shape)
-                LensKernels.sgemmBatched(count: heads, transA: true, m: d, n: dh, k: rows, a: x.pointer, lda: d,
-                                         b: g.pointer, ldb: heads * dh, c: t.pointer, ldc: dh) { h in (0, h * dh, h * d * dh) }
-                dw = t
+                // dW as [d_model, head·d_head] in one GEMM, then into W's [head, d_model, d_head].
+                let flat = Tensor(uninitializedShape: [d, heads * dh])
+                LensKernels.sgemm(transA: true, m: d, n: heads * dh, k: rows, a: x.pointer, lda: d, b: g.pointer, ldb: heads * dh,
+                                  c: flat.pointer, ldc: heads * dh)
+                dw = flat.reshaped(d, heads, dh).permuted(1, 0, 2)
             }
             return [dx, dw, needs[2] ? g.reshaped([rows, heads, dh]).sum(axis: 0) : nil]
         }

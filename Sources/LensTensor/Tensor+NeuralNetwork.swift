@@ -44,6 +44,16 @@ extension Tensor {
                      { LensKernels.softmaxBackward($0, $1, $2, rows: $3, n: $4) })
     }
 
+    /// Softmax over the last axis of causally masked attention scores [..., query, key]
+    /// (entries with key > query + (keys − queries) are −inf, as `attentionScores(causal:)`
+    /// makes them): only the unmasked part of each row is computed, half the work.
+    public func causalSoftmax() -> Tensor {
+        precondition(rank >= 2, "causalSoftmax needs [..., query, key] scores, got \(shape)")
+        let queries = shape[rank - 2]
+        return rowOperation(axis: -1, { LensKernels.softmaxForward($0, $1, rows: $2, n: $3, causalQueries: queries) },
+                            { LensKernels.softmaxBackward($0, $1, $2, rows: $3, n: $4, causalQueries: queries) })
+    }
+
     /// log(softmax) along `axis`, computed stably as x − logsumexp(x).
     public func logSoftmax(axis: Int = -1) -> Tensor {
         rowOperation(axis: axis, { LensKernels.logSoftmaxForward($0, $1, rows: $2, n: $3) },

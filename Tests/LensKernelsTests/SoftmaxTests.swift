@@ -49,6 +49,22 @@ import Testing
         #expect(y[4...] == [0, 0, 0, 0])
     }
 
+    @Test func causalRowsComputeOnlyTheirPrefix() {
+        // Two blocks of 5 queries over 7 keys: query i sees keys 0 ... i + 2.
+        let (rows, n, queries) = (10, 7, 5)
+        var x = Reference.random(rows * n, seed: 44, scale: 3)
+        for r in 0..<rows { for j in (r % queries + 3)..<n { x[r * n + j] = -.infinity } }
+        var plain = [Float](repeating: 0, count: rows * n), causal = [Float](repeating: 7, count: rows * n)
+        softmaxForward(x, &plain, rows: rows, n: n)
+        softmaxForward(x, &causal, rows: rows, n: n, causalQueries: queries)
+        #expect(plain == causal)
+        let dy = Reference.random(rows * n, seed: 45)
+        var dPlain = [Float](repeating: 0, count: rows * n), dCausal = [Float](repeating: 7, count: rows * n)
+        softmaxBackward(plain, dy, &dPlain, rows: rows, n: n)
+        softmaxBackward(plain, dy, &dCausal, rows: rows, n: n, causalQueries: queries)
+        for i in 0..<(rows * n) { #expect(abs(dPlain[i] - dCausal[i]) < 1e-6) }
+    }
+
     @Test func largeRowsUseBothThreadsIdentically() {
         let rows = 300, n = 300  // above the parallel threshold
         let x = Reference.random(rows * n, seed: 5, scale: 10)

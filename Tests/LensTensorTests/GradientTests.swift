@@ -51,6 +51,8 @@ import Testing
         let x = random([3, 7], seed: 30, low: -3, high: 3)
         checkGradients([x], "softmax") { $0[0].softmax() }
         checkGradients([x], "softmax axis 0") { $0[0].softmax(axis: 0) }
+        let future = Tensor.arange(7).reshaped(1, -1) .> Tensor.arange(3).reshaped(-1, 1) + 4
+        checkGradients([random([2, 3, 7], seed: 34)], "causalSoftmax") { $0[0].maskedFill(future, with: -.infinity).causalSoftmax() }
         checkGradients([x], "logSoftmax") { $0[0].logSoftmax() }
         checkGradients([x], "logSoftmax axis 0") { $0[0].logSoftmax(axis: 0) }
         checkGradients([x], "logSumExp") { $0[0].logSumExp() }

@@ -59,7 +59,9 @@ public struct Attention {
             v = v.repeatedInterleave(heads / keyValueHeads, axis: 2)
         }
         let scores = try hooks.fire(.attnScores(layer), Tensor.attentionScores(queries: q, keys: k, divisor: divisor, causal: causal))
-        let pattern = try hooks.fire(.pattern(layer), scores.softmax())
+        // The causal softmax skips the masked half, unless a hook may have unmasked it.
+        let causalScores = causal && !hooks.needsGraph(.attnScores(layer))
+        let pattern = try hooks.fire(.pattern(layer), causalScores ? scores.causalSoftmax() : scores.softmax())
         // Skipping the pattern's masked half is valid unless a hook may have written there.
         let z = try hooks.fire(.z(layer), Tensor.attentionMix(pattern: pattern, values: v,
                                                               causal: causal && !hooks.needsGraph(.pattern(layer))))
