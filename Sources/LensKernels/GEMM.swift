@@ -339,10 +339,23 @@ private func packA(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, i0: Int, m
         let out = dst + start * kc
         if o.transA {
             // op(A)[i, p] = a[p·lda + i]: consecutive i are contiguous.
-            for p in 0..<kc {
-                let src = o.a.raw + (p0 + p) * o.lda + i0 + start
-                let d = out + p * height
-                for r in 0..<height { d[r] = r < rowsHere ? src[r] : 0 }
+            var src = o.a.raw + p0 * o.lda + i0 + start
+            var d = out
+            if rowsHere == 6 {
+                for _ in 0..<kc {
+                    d[0] = src[0]; d[1] = src[1]; d[2] = src[2]; d[3] = src[3]; d[4] = src[4]; d[5] = src[5]
+                    src += o.lda; d += 6
+                }
+            } else if rowsHere == 4 && height == 4 {
+                for _ in 0..<kc {
+                    d[0] = src[0]; d[1] = src[1]; d[2] = src[2]; d[3] = src[3]
+                    src += o.lda; d += 4
+                }
+            } else {
+                for _ in 0..<kc {
+                    for r in 0..<height { d[r] = r < rowsHere ? src[r] : 0 }
+                    src += o.lda; d += height
+                }
             }
         } else if rowsHere == 6 {
             let s0 = o.a.raw + (i0 + start) * o.lda + p0
@@ -351,6 +364,14 @@ private func packA(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, i0: Int, m
             for p in 0..<kc {
                 d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p]
                 d += 6
+            }
+        } else if rowsHere == 4 && height == 4 {
+            let s0 = o.a.raw + (i0 + start) * o.lda + p0
+            let s1 = s0 + o.lda, s2 = s1 + o.lda, s3 = s2 + o.lda
+            var d = out
+            for p in 0..<kc {
+                d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]
+                d += 4
             }
         } else {
             for r in 0..<height {

@@ -106,9 +106,10 @@ public final class GradientTape {
         while id >= lowest {
             defer { id -= 1 }
             guard let g = grads[id], let pullback = entries[id].pullback else { continue }
+            // Drop the tape's reference first, so a pullback may reuse the gradient's buffer.
+            if !wantedSet.contains(id) { grads[id] = nil }
             let inputIds = entries[id].inputs
             let inputGrads = pullback(g, inputIds.map { $0 >= 0 })
-            if !wantedSet.contains(id) { grads[id] = nil }
             for (k, inputId) in inputIds.enumerated() where inputId >= 0 {
                 guard let ig = inputGrads[k] else { continue }
                 if let existing = grads[inputId] {
