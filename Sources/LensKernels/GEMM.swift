@@ -247,6 +247,9 @@ private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked
     packedBlocks(o, rows: rows, cols: cols, prepacked: prepacked, bufferB: bufferB.pointer, bufferA: bufferA.pointer)
 }
 
+/// Up to this many columns of C per block, A is read in place rather than packed.
+private let directAColumns = 128
+
 /// Packing buffers up to this many floats (64 KB) go on the stack.
 private let smallPackingFloats = 16 * 1024
 
@@ -263,10 +266,13 @@ private func packedBlocks(_ o: Operands, rows: Range<Int>, cols: Range<Int>, pre
             // Prepacked panels of this k-block start at column jc of the full packed matrix.
             let panels = prepacked.map { $0.panels(k0: pc) + jc * kc } ?? bufferB
             if prepacked == nil { packB(o, bufferB, p0: pc, kc: kc, j0: jc, nc: nc) }
+            // With few column panels an A block is reused too little to repay packing it: the
+            // micro-kernel then reads A in place (full row panels; edges are still packed).
+            let directA = nc <= directAColumns
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(mcBlock, rows.upperBound - ic)
-                packA(o, bufferA, i0: ic, mc: mc, p0: pc, kc: kc)
+                if !directA { packA(o, bufferA, i0: ic, mc: mc, p0: pc, kc: kc) }
                 let plan = PanelPlan(rows: mc)
                 var jr = 0
                 while jr < nc {
@@ -276,15 +282,18 @@ private func packedBlocks(_ o: Operands, rows: Range<Int>, cols: Range<Int>, pre
                         let (start, height) = plan[panel]
                         let mTile = min(height, mc - start)
                         let cTile = o.c.raw + (ic + start) * o.ldc + jc + jr
-                        let aPanel = bufferA + start * kc
                         if mTile == height && nTile == nr {
+                            let (aPanel, rs, ps) = directA
+                                ? (UnsafePointer(o.aPointer(ic + start, pc)), o.transA ? 1 : o.lda, o.transA ? o.lda : 1)
+                                : (UnsafePointer(bufferA + start * kc), 1, height)
                             if height == 6 {
-                                microKernel6(kc, aPanel, bPanel, cTile, o.ldc, o.alpha, beta)
+                                microKernel6(kc, aPanel, rowStride: rs, stepStride: ps, bPanel, cTile, o.ldc, o.alpha, beta)
                             } else {
-                                microKernel4(kc, aPanel, bPanel, cTile, o.ldc, o.alpha, beta)
+                                microKernel4(kc, aPanel, rowStride: rs, stepStride: ps, bPanel, cTile, o.ldc, o.alpha, beta)
                             }
                         } else {
-                            edgeKernel(kc, aPanel, bPanel, cTile, o.ldc, o.alpha, beta, height, mTile, nTile)
+                            if directA { packA(o, bufferA + start * kc, i0: ic + start, mc: mTile, p0: pc, kc: kc) }
+                            edgeKernel(kc, bufferA + start * kc, bPanel, cTile, o.ldc, o.alpha, beta, height, mTile, nTile)
                         }
                     }
                     jr += nr
@@ -463,28 +472,33 @@ func packB(_ o: Operands, _ dst: UnsafeMutablePointer<Float>, p0: Int, kc: Int, 
 }
 
 /// The 6×16 register tile: C[0..<6, 0..<16] = alpha · Σ_p a[p] ⊗ b[p] + beta · C.
+///
+/// Row r of A at step p is `a[r·rowStride + p·stepStride]`: packed panels have (1, 6); an
+/// unpacked row-major A has (lda, 1); an unpacked transposed A (1, lda).
 @inline(__always)
-private func microKernel6(_ kc: Int, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
+private func microKernel6(_ kc: Int, _ a: UnsafePointer<Float>, rowStride rs: Int, stepStride ps: Int,
+                         _ b: UnsafeMutablePointer<Float>,
                          _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float) {
     var c00 = Float8(), c01 = Float8(), c10 = Float8(), c11 = Float8()
     var c20 = Float8(), c21 = Float8(), c30 = Float8(), c31 = Float8()
     var c40 = Float8(), c41 = Float8(), c50 = Float8(), c51 = Float8()
-    var pa = a, pb = b
+    let r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs
+    var pa = a, pb = UnsafePointer(b)
     for _ in 0..<kc {
         let b0 = load8(pb), b1 = load8(pb + 8)
         var av = Float8(repeating: pa[0])
         c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
-        av = Float8(repeating: pa[1])
+        av = Float8(repeating: pa[r1])
         c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
-        av = Float8(repeating: pa[2])
+        av = Float8(repeating: pa[r2])
         c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
-        av = Float8(repeating: pa[3])
+        av = Float8(repeating: pa[r3])
         c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
-        av = Float8(repeating: pa[4])
+        av = Float8(repeating: pa[r4])
         c40 = c40.addingProduct(av, b0); c41 = c41.addingProduct(av, b1)
-        av = Float8(repeating: pa[5])
+        av = Float8(repeating: pa[r5])
         c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
-        pa += 6; pb += nr
+        pa += ps; pb += nr
     }
     let al = Float8(repeating: alpha)
     if beta == 0 {
@@ -513,22 +527,24 @@ private func microKernel6(_ kc: Int, _ a: UnsafeMutablePointer<Float>, _ b: Unsa
 
 /// The 4×16 tile (8 accumulators) that ends a block whose height is not a multiple of 6.
 @inline(__always)
-private func microKernel4(_ kc: Int, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
+private func microKernel4(_ kc: Int, _ a: UnsafePointer<Float>, rowStride rs: Int, stepStride ps: Int,
+                          _ b: UnsafeMutablePointer<Float>,
                           _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float) {
     var c00 = Float8(), c01 = Float8(), c10 = Float8(), c11 = Float8()
     var c20 = Float8(), c21 = Float8(), c30 = Float8(), c31 = Float8()
-    var pa = a, pb = b
+    let r1 = rs, r2 = 2 * rs, r3 = 3 * rs
+    var pa = a, pb = UnsafePointer(b)
     for _ in 0..<kc {
         let b0 = load8(pb), b1 = load8(pb + 8)
         var av = Float8(repeating: pa[0])
         c00 = c00.addingProduct(av, b0); c01 = c01.addingProduct(av, b1)
-        av = Float8(repeating: pa[1])
+        av = Float8(repeating: pa[r1])
         c10 = c10.addingProduct(av, b0); c11 = c11.addingProduct(av, b1)
-        av = Float8(repeating: pa[2])
+        av = Float8(repeating: pa[r2])
         c20 = c20.addingProduct(av, b0); c21 = c21.addingProduct(av, b1)
-        av = Float8(repeating: pa[3])
+        av = Float8(repeating: pa[r3])
         c30 = c30.addingProduct(av, b0); c31 = c31.addingProduct(av, b1)
-        pa += 4; pb += nr
+        pa += ps; pb += nr
     }
     let al = Float8(repeating: alpha), be = Float8(repeating: beta)
     @inline(__always) func update(_ x0: Float8, _ x1: Float8, _ row: UnsafeMutablePointer<Float>) {
@@ -552,9 +568,9 @@ private func edgeKernel(_ kc: Int, _ a: UnsafeMutablePointer<Float>, _ b: Unsafe
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * nr) { tile in
         let t = tile.baseAddress!
         if height == 6 {
-            microKernel6(kc, a, b, t, nr, alpha, 0)
+            microKernel6(kc, a, rowStride: 1, stepStride: 6, b, t, nr, alpha, 0)
         } else {
-            microKernel4(kc, a, b, t, nr, alpha, 0)
+            microKernel4(kc, a, rowStride: 1, stepStride: 4, b, t, nr, alpha, 0)
         }
         for i in 0..<rows {
             let src = t + i * nr, dst = c + i * ldc

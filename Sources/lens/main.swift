@@ -14,6 +14,9 @@ commands:
       zero-ablation run of attn2l-512 and the GPT-2-small shape
       (random weights): median time, tokens/s, peak RSS, targets. --only runs the workloads
       whose label ("gpt2-small 1×1024 runWithCache") contains TEXT.
+  bench train [--json FILE] [--quick]
+      ms per training step of Recipe R's 2-layer model (batch 32, n_ctx 64 and 128) on 1 and
+      2 threads, and the time of one evaluation, against the ≤ 10 ms/step target.
   cache MODEL --tokens TOKENS --out FILE.safetensors [--process]
       runs MODEL (a TransformerLens or Hugging Face directory) on TOKENS (a JSON array of
       arrays, inline or in a .json file, or a .safetensors file with a `tokens` entry) and
@@ -48,8 +51,11 @@ func run(_ words: [String]) throws {
         case ["forward"]:
             try args.checkFlags(allowed: ["--quick"])
             try ForwardBenchmark(quick: args.has("--quick"), only: args.value("--only")).run(jsonPath: args.value("--json"))
+        case ["train"]:
+            try args.checkFlags(allowed: ["--quick"])
+            try TrainBenchmark(quick: args.has("--quick")).run(jsonPath: args.value("--json"))
         default:
-            throw UsageError(description: "bench needs a suite: kernels or forward")
+            throw UsageError(description: "bench needs a suite: kernels, forward or train")
         }
     case "train":
         try TrainCommand.run(Arguments(Array(words.dropFirst()), valued: TrainCommand.valued))
