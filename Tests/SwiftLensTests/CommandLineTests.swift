@@ -68,10 +68,32 @@ import Testing
             (["cache", "/nonexistent", "--tokens", "[[1]]", "--out", "/tmp/x"], "config.json"),
             (["cache", model, "--out", "/tmp/x"], "--tokens"),
             (["frobnicate"], "unknown command"),
+            (["train", "--recipe", "X"], "--recipe must be R or U"),
+            (["train", "--layers", "2", "--clamp-previous", "5.0"], "--clamp-previous expects LAYER.HEAD"),
+            (["train", "--steps", "ten"], "--steps expects a non-negative integer"),
+            (["train", "--text", "/nonexistent.txt"], "cannot read /nonexistent.txt"),
+            (["train", "--bogus"], "--bogus"),
+            (["bench", "train", "--bogus"], "--bogus"),
         ]
         for (arguments, fragment) in cases {
             let (status, output) = try Self.lens(arguments)
             #expect(status != 0 && output.contains(fragment), "\(arguments): \(output)")
         }
+    }
+
+    @Test func trainWritesMetricsAndReportsThePhaseChange() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lens-train-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let (status, output) = try Self.lens(["train", "--layers", "1", "--steps", "6", "--eval-every", "3", "--context", "16",
+                                              "--batch", "4", "--checkpoints", "3", "--out", out.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("done: 6 steps") && output.contains("no phase change"), "\(output)")
+        let csv = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").map { $0.prefix(while: { $0 != "," }) } == ["step", "0", "3", "6"])
+        let summary = try TrainingSummary.read(from: out.appendingPathComponent("metrics.json"))
+        #expect(summary.steps == 6 && summary.evaluations.count == 3)
+        let checkpoint = try HookedTransformer.load(directory: out.appendingPathComponent("checkpoints/step-000003"))
+        #expect(checkpoint.config.nLayers == 1 && checkpoint.config.nCtx == 16)
+        _ = try HookedTransformer.load(directory: out.appendingPathComponent("final"))
     }
 }

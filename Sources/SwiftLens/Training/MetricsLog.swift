@@ -47,7 +47,7 @@ struct MetricsLog {
         try? csv.close()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = TrainingSummary.nonConformingFloats.encoding
         do {
             try encoder.encode(summary).write(to: directory.appendingPathComponent("metrics.json"))
         } catch {

@@ -91,6 +91,25 @@ public struct TrainingSummary: Codable, Sendable {
     public var phaseChangeStep: Int?
     public var inductionThreshold: Float
     public var evaluations: [TrainingEvaluation]
+
+    /// JSON has no NaN or infinity (the training loss before the first step is NaN): they are
+    /// written as the strings "nan", "inf" and "-inf".
+    static let nonConformingFloats = (
+        encoding: JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                                 nan: "nan"),
+        decoding: JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                                   nan: "nan"))
+
+    /// Reads the `metrics.json` a training run wrote.
+    public static func read(from url: URL) throws -> TrainingSummary {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = nonConformingFloats.decoding
+        do {
+            return try decoder.decode(TrainingSummary.self, from: Data(contentsOf: url))
+        } catch {
+            throw ModelError.io("cannot read training metrics \(url.path): \(error)")
+        }
+    }
 }
 
 /// Trains a `HookedTransformer` on a token stream, evaluating and checkpointing as it goes.
