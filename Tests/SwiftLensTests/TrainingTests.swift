@@ -43,6 +43,24 @@ import Testing
         #expect(try other.model.parameter("blocks.0.attn.W_Q") != first.model.parameter("blocks.0.attn.W_Q"))
     }
 
+    @Test func twoThreadStepsMatchOneThreadSteps() throws {
+        // With two threads the trainer computes each step as two half batches at once; an odd
+        // batch (2 + 3 sequences) checks that the halves are weighted by their sizes.
+        func run(threads: Int) throws -> (losses: [Float], model: HookedTransformer) {
+            try KernelThreads.with(threads) {
+                let trainer = try Self.tinyTrainer(seed: 7)
+                trainer.config.batchSize = 5
+                return (try (0..<6).map { _ in try trainer.step() }, trainer.model)
+            }
+        }
+        let (one, two) = (try run(threads: 1), try run(threads: 2))
+        for (a, b) in zip(one.losses, two.losses) { #expect(abs(a - b) < 1e-5, "loss \(a) on one thread, \(b) on two") }
+        for name in one.model.parameterNames {
+            let a = try one.model.parameter(name), b = try two.model.parameter(name)
+            #expect(a.isApproximatelyEqual(to: b, absoluteTolerance: 2e-5), "\(name): max |Δ| \((a - b).abs().max().scalar)")
+        }
+    }
+
     @Test func trainerWritesMetricsAndCheckpoints() throws {
         let trainer = try Self.tinyTrainer(seed: 1, steps: 40)
         trainer.config.evaluationInterval = 10

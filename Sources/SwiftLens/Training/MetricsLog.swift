@@ -15,7 +15,7 @@ struct MetricsLog {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let url = directory.appendingPathComponent("metrics.csv")
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: url.path, contents: nil)
             csv = try FileHandle(forWritingTo: url)
         } catch {
             throw ModelError.io("cannot write metrics in \(directory.path): \(error.localizedDescription)")

@@ -131,6 +131,8 @@ public final class Trainer {
     private let evaluationMask: Tensor?
     private let repeatedTokens: IntTensor
     private let icl: InContextLearningScore
+    /// With two threads and no hooks, each step runs two half batches at once.
+    private var dataParallel: DataParallelGradients?
 
     public init(model: HookedTransformer, data: any TokenStream, config: TrainingConfig = TrainingConfig()) {
         self.model = model
@@ -163,7 +165,13 @@ public final class Trainer {
     /// One optimisation step on the next batch; returns the batch's loss.
     public func step(learningRate: Float? = nil) throws -> Float {
         let batch = data.nextBatch(config.batchSize)
-        var (loss, grads) = try model.lossAndGradients(batch, hooks: hooks, parameters: config.trainable)
+        var (loss, grads): (Float, [String: Tensor])
+        if DataParallelGradients.applies(batch: batch, hooks: hooks) {
+            if dataParallel == nil { dataParallel = try DataParallelGradients(model: model) }
+            (loss, grads) = try dataParallel!.lossAndGradients(of: model, batch: batch, parameters: config.trainable)
+        } else {
+            (loss, grads) = try model.lossAndGradients(batch, hooks: hooks, parameters: config.trainable)
+        }
         if let maxNorm = config.maxGradientNorm { clipGradientNorm(&grads, maxNorm: maxNorm) }
         var parameters = grads.keys.reduce(into: [String: Tensor]()) { dict, name in dict[name] = try? model.parameter(name) }
         optimizer.update(&parameters, gradients: grads, learningRate: learningRate)
