@@ -51,11 +51,14 @@ final class DataParallelGradients {
     }
 }
 
-/// The two halves' results, written by the two threads into separate slots.
+/// The two halves' results, written by the two threads into separate stored properties (not
+/// an array: two threads writing one array's elements race on its copy-on-write buffer).
 private final class ShardResults: @unchecked Sendable {
-    private var slots: [Result<(loss: Float, gradients: [String: Tensor]), any Error>?] = [nil, nil]
-    func set(_ i: Int, _ value: Result<(loss: Float, gradients: [String: Tensor]), any Error>) { slots[i] = value }
-    func get(_ i: Int) throws -> (loss: Float, gradients: [String: Tensor]) { try slots[i]!.get() }
+    typealias Value = Result<(loss: Float, gradients: [String: Tensor]), any Error>
+    private var first: Value?
+    private var second: Value?
+    func set(_ i: Int, _ value: Value) { if i == 0 { first = value } else { second = value } }
+    func get(_ i: Int) throws -> (loss: Float, gradients: [String: Tensor]) { try (i == 0 ? first : second)!.get() }
 }
 
 /// The model and its replica, each used by exactly one thread, and the parameter filter (a
