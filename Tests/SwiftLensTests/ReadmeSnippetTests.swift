@@ -21,4 +21,30 @@ import Testing
         #expect(logits.shape == [1, 12, 50] && pattern.shape == [1, 4, 12, 12] && z.shape == [1, 12, 4, 16])
         #expect(loss.scalar.isFinite && ablated.scalar != loss.scalar)
     }
+
+    /// The README's training snippet, with fewer steps and a smaller evaluation.
+    @Test func training() throws {
+        let model = try HookedTransformer(config: .recipeR(layers: 2), seed: 0)
+        var config = TrainingConfig()
+        config.steps = 4
+        config.evaluationInterval = 2
+        config.evaluationSequences = 8
+        config.repeatedSequences = 4
+        let trainer = Trainer(model: model, data: InductionData.recipeR(seed: 10_000), config: config)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("readme-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let summary = try trainer.train(output: out)
+        #expect(summary.phaseChangeStep == nil)
+        let last = summary.evaluations.last!
+        #expect(last.icl.isFinite && last.induction.count == 2 && last.induction[0].count == 4)
+
+        let tokens = RepeatedRandomTokens.batch(count: 2, length: 16, vocabularySize: 64, seed: 0)
+        let (loss, grads) = try model.lossAndGradients(tokens)
+        let (_, cache) = try model.runWithGradientCache(tokens)
+        let halved = Hook(.residPost(0), direction: .backward) { grad, _ in grad * 0.5 }
+        let (_, halvedGrads) = try model.lossAndGradients(tokens, hooks: [halved])
+        #expect(loss.isFinite && grads["blocks.0.attn.W_Q"]?.shape == [4, 64, 16])
+        #expect(cache.gradient(.pattern(1))?.shape == [2, 4, 32, 32])
+        #expect(halvedGrads["blocks.0.attn.W_Q"]!.isApproximatelyEqual(to: grads["blocks.0.attn.W_Q"]! * 0.5, absoluteTolerance: 1e-7))
+    }
 }

@@ -114,6 +114,10 @@ public struct TrainingSummary: Codable, Sendable {
 
 /// Trains a `HookedTransformer` on a token stream, evaluating and checkpointing as it goes.
 ///
+/// With `KernelThreads.count` ≥ 2 and no `hooks`, each step computes two half batches at once on
+/// two threads (`DataParallelGradients`); the step then equals the one-thread step up to float
+/// rounding, and repeats bitwise at the same thread count.
+///
 /// ```swift
 /// let model = try HookedTransformer(config: .recipeR(layers: 2), seed: 0)
 /// let trainer = Trainer(model: model, data: InductionData.recipeR(seed: 10_000))
