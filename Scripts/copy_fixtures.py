@@ -21,14 +21,14 @@ DST = os.path.join(ROOT, "Tests", "Fixtures")
 
 CLASSIC = {
     "attn2l": ["config.json", "weights.safetensors", "activations.safetensors", "buffers.safetensors", "interventions.safetensors",
-               "gradients.safetensors", "param_grads.safetensors"],
+               "gradients.safetensors", "param_grads.safetensors", "interventions.json", "analysis.safetensors", "analysis.json"],
     "gpt2tiny": ["config.json", "weights.safetensors", "activations.safetensors", "buffers.safetensors", "interventions.safetensors",
-                 "gradients.safetensors", "param_grads.safetensors",
+                 "gradients.safetensors", "param_grads.safetensors", "interventions.json", "analysis.safetensors", "analysis.json",
                  "processed/config.json", "processed/weights.safetensors", "processed/activations.safetensors"],
     "llamatiny": ["config.json", "weights.safetensors", "activations.safetensors", "buffers.safetensors", "interventions.safetensors",
-                  "gradients.safetensors", "param_grads.safetensors"],
+                  "gradients.safetensors", "param_grads.safetensors", "interventions.json", "analysis.safetensors", "analysis.json"],
     "shortformer": ["config.json", "weights.safetensors", "activations.safetensors", "buffers.safetensors", "interventions.safetensors",
-                    "gradients.safetensors", "param_grads.safetensors"],
+                    "gradients.safetensors", "param_grads.safetensors", "interventions.json", "analysis.safetensors", "analysis.json"],
 }
 HF = {
     "gpt2tiny": ["config.json", "model.safetensors", "weights.safetensors", "weights_processed.safetensors",

@@ -57,6 +57,10 @@ public struct ActivationCache: Sequence {
     private var values: [HookName: Tensor] = [:]
     /// The number of layers of the model the cache came from (for negative layer indices).
     public let layerCount: Int
+    /// The model whose run filled the cache (set by `runWithCache`, `cache(_:names:)` and
+    /// `runWithGradientCache`): the residual-stream analyses read its norms and weights, as
+    /// TransformerLens's `ActivationCache.model` does.
+    public var model: HookedTransformer?
 
     public init(layerCount: Int) { self.layerCount = layerCount }
 

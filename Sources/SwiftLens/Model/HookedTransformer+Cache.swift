@@ -47,6 +47,7 @@ extension HookedTransformer {
         }
         let result = try body(hook)
         cache = box.cache
+        cache.model = self
         return result
     }
 
