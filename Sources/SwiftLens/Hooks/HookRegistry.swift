@@ -59,6 +59,11 @@ struct HookRunner {
     private var forward: [HookName: [Hook]] = [:]
     private var backward: [HookName: [Hook]] = [:]
     private let storage: [HookName: HookStorage]
+    /// Values a resumed run takes instead of computing them (see `Sweep`): the base run's
+    /// activations at the points up to and including where the run resumes. A point found here
+    /// skips its computation entirely (`fire` takes the value as an autoclosure); its hooks
+    /// still run.
+    var resumeValues: [HookName: Tensor] = [:]
 
     /// Resolves `hooks` (registry hooks first, then the call's) against `points`.
     /// - Throws: ``HookError`` for a name that is not a point of this model, or a predicate that
@@ -107,8 +112,10 @@ struct HookRunner {
     }
 
     /// Runs the forward hooks at `name` on `value` and returns the (possibly replaced) value;
-    /// attaches backward hooks when `value` is tracked on a recording tape.
-    func fire(_ name: HookName, _ value: Tensor) throws -> Tensor {
+    /// attaches backward hooks when `value` is tracked on a recording tape. `value` is computed
+    /// only if the run does not resume past this point.
+    func fire(_ name: HookName, _ compute: @autoclosure () throws -> Tensor) throws -> Tensor {
+        let value = try resumeValues[name] ?? compute()
         var current = value
         if let hooks = forward[name] {
             let context = HookContext(name: name, direction: .forward, storage: storage[name] ?? HookStorage())

@@ -127,8 +127,11 @@ extension HookedTransformer {
     }
 
     /// The forward pass over blocks `start ..< stop`, from tokens (embedding included) or from a
-    /// residual stream; logits when `stop` is the last layer, else the residual.
-    func run(tokens: IntTensor?, residual: Tensor?, start: Int, stop: Int, runner: HookRunner) throws -> Tensor {
+    /// residual stream; logits when `stop` is the last layer, else the residual. With
+    /// `logitPositions`, only those positions of the final residual are normalised and
+    /// unembedded (a metric that reads a few positions need not pay for the rest).
+    func run(tokens: IntTensor?, residual: Tensor?, start: Int, stop: Int, runner: HookRunner,
+             logitPositions: TensorIndex? = nil) throws -> Tensor {
         var x: Tensor
         var shortformer: Tensor?
         if let tokens {
@@ -148,6 +151,7 @@ extension HookedTransformer {
             x = try blocks[layer](x, shortformerPositions: shortformer, hooks: runner)
         }
         if stop < config.nLayers { return x }
+        if let logitPositions { x = x[.all, logitPositions] }
         if let lnFinal {
             x = try lnFinal(x, scaleName: .finalScale, normalizedName: .finalNormalized, hooks: runner)
         }

@@ -1,0 +1,231 @@
+import Foundation
+
+/// Many interventions on one input, each measured by a metric — the engine behind activation
+/// patching, ablation scans and path patching — doing only the work the variants do not share.
+///
+/// A variant is a list of hooks. Everything upstream of the first point a variant hooks is the
+/// same as in the base run (the input with `baseHooks` only), so the sweep caches the base
+/// run once and **resumes** each variant there: a variant that patches `blocks.1.attn.hook_z`
+/// takes layer 1's queries, keys, values and pattern from the base run, applies its hooks to
+/// the cached z, and computes only the head outputs onwards. Then
+///
+/// - only the logit positions the metric reads are normalised and unembedded;
+/// - variants of a small input run together, stacked along the batch axis (up to
+///   `maxBatchRows` rows), so the kernels see matrices big enough to use both cores;
+/// - `run(shard:)` computes every n-th variant, and ``SweepResult/merging(_:)`` joins shards
+///   run as separate processes (an array job on a cluster).
+///
+/// ```swift
+/// let variants = (0..<model.config.nLayers).flatMap { l in
+///     (0..<model.config.nHeads).map { h in Sweep.Variant("L\(l)H\(h)", hooks: [.zeroAblateHead(layer: l, head: h)]) }
+/// }
+/// let sweep = Sweep(model: model, tokens: rrt, metric: .inductionLoss(tokens: rrt), variants: variants)
+/// let result = try sweep.run()                 // result.values[i]: induction loss with head i ablated
+/// ```
+///
+/// Hooks see exactly the activations they would in `model(tokens, hooks: baseHooks + variant.hooks)`
+/// and the metric gets the same logits (at its positions), up to float rounding.
+public struct Sweep {
+    /// One intervention: a label for the results and the hooks that make it.
+    public struct Variant {
+        public var label: String
+        public var hooks: [Hook]
+
+        public init(_ label: String, hooks: [Hook]) {
+            self.label = label
+            self.hooks = hooks
+        }
+    }
+
+    public let model: HookedTransformer
+    /// The base input, [batch, pos].
+    public let tokens: IntTensor
+    public var metric: SweepMetric
+    public var variants: [Variant]
+    /// Hooks of the base run, applied once in every variant too (before the variant's own).
+    public var baseHooks: [Hook] = []
+    /// Variants stacked into one batch have at most this many rows in all (variants × batch).
+    public var maxBatchRows = 512
+
+    public init(model: HookedTransformer, tokens: IntTensor, metric: SweepMetric, variants: [Variant]) {
+        self.model = model
+        self.tokens = tokens
+        self.metric = metric
+        self.variants = variants
+    }
+
+    /// Runs the variants of `shard` (all by default) and returns their metric values; the
+    /// others stay nil. `progress` is called after each batch of variants.
+    public func run(shard: Shard = .whole, progress: ((SweepProgress) -> Void)? = nil) throws -> SweepResult {
+        let tokens = try model.validated(self.tokens)
+        let registered = model.registry.hooks.count
+        guard registered == 0 else { throw SweepError.attachedHooks(count: registered) }
+        let points = model.hookPoints
+        let order = Dictionary(uniqueKeysWithValues: points.enumerated().map { ($1, $0) })
+        let (batch, length) = (tokens.shape[0], tokens.shape[1])
+        let positions = try metric.positions.index(length: length)
+
+        // Where each variant resumes: the first point (in firing order) any of its hooks touches.
+        var resume: [Int: Int] = [:]
+        for i in variants.indices where shard.contains(i) {
+            var first = points.count
+            for hook in variants[i].hooks {
+                guard hook.direction == .forward else { throw SweepError.backwardHook(variant: variants[i].label) }
+                let matched: [HookName]
+                switch hook.target {
+                case .name(let name):
+                    guard order[name] != nil else {
+                        throw HookError.unknownHookPoint(name, suggestions: HookRunner.suggestions(for: name, in: points))
+                    }
+                    matched = [name]
+                case .predicate(let predicate):
+                    matched = points.filter(predicate)
+                    if matched.isEmpty { throw HookError.noMatchingHookPoint }
+                }
+                first = min(first, matched.compactMap { order[$0] }.min() ?? first)
+            }
+            resume[i] = first
+        }
+
+        // One base run caches what the resumed variants take from it.
+        var wanted = Set<HookName>()
+        for r in Set(resume.values) where r < points.count {
+            let segment = segmentRange(of: r, points: points)
+            wanted.formUnion(points[segment.lowerBound...r].filter { $0.activation != "result" })
+            if let entry = entryResidual(of: r, points: points) { wanted.insert(entry) }
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let (baseLogits, baseCache) = wanted.isEmpty
+            ? (try model(tokens, hooks: baseHooks), ActivationCache(layerCount: model.config.nLayers))
+            : try model.runWithCache(tokens, names: .only(points.filter(wanted.contains)), hooks: baseHooks)
+        let baseline = try metric.evaluate(positions.map { baseLogits[.all, $0] } ?? baseLogits)
+
+        var values = [Float?](repeating: nil, count: variants.count)
+        // Variants without hooks are the base run.
+        for (i, r) in resume where r == points.count { values[i] = baseline }
+        // Group variants resuming in the same segment, earliest resume point first.
+        let pending = resume.filter { $0.value < points.count }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+        let perGroup = max(1, maxBatchRows / batch)
+        var groups: [[Int]] = []
+        for (i, r) in pending {
+            if let last = groups.last, last.count < perGroup,
+               segmentRange(of: resume[last[0]]!, points: points) == segmentRange(of: r, points: points) {
+                groups[groups.count - 1].append(i)
+            } else {
+                groups.append([i])
+            }
+        }
+        var done = resume.count - pending.count
+        for group in groups {
+            let r = resume[group[0]]!
+            let logits = try runGroup(group, resumingAt: r, points: points, order: order, tokens: tokens,
+                                      base: baseCache, positions: positions)
+            for (k, i) in group.enumerated() {
+                values[i] = try metric.evaluate(group.count == 1 ? logits : logits[(k * batch)..<((k + 1) * batch)])
+            }
+            done += group.count
+            progress?(SweepProgress(done: done, total: resume.count, elapsedSeconds: (clock.now - start).seconds))
+        }
+        return SweepResult(labels: variants.map(\.label), values: values, baseline: baseline, shards: [shard])
+    }
+
+    /// The hook points of the segment (embeddings, one block, or the final norm) holding point
+    /// `r`, as a range of firing indices.
+    private func segmentRange(of r: Int, points: [HookName]) -> ClosedRange<Int> {
+        let key = segmentKey(points[r])
+        let lower = points[..<r].lastIndex { segmentKey($0) != key }.map { $0 + 1 } ?? 0
+        let upper = points[r...].firstIndex { segmentKey($0) != key }.map { $0 - 1 } ?? points.count - 1
+        return lower...upper
+    }
+
+    /// -1 for the embeddings, the block index, or n_layers for the final norm.
+    private func segmentKey(_ name: HookName) -> Int {
+        if let layer = name.layer { return layer }
+        return name == .embed || name == .posEmbed ? -1 : model.config.nLayers
+    }
+
+    /// The residual a run resuming at `r` starts from (nil: it starts from the tokens).
+    private func entryResidual(of r: Int, points: [HookName]) -> HookName? {
+        let key = segmentKey(points[r])
+        if key < 0 { return nil }
+        return key < model.config.nLayers ? .residPre(key) : .residPost(model.config.nLayers - 1)
+    }
+
+    /// Runs the variants `group` stacked along the batch axis, resuming at point `r`; returns
+    /// the logits at the metric's positions, [group.count · batch, n_positions, d_vocab_out].
+    private func runGroup(_ group: [Int], resumingAt r: Int, points: [HookName], order: [HookName: Int],
+                          tokens: IntTensor, base: ActivationCache, positions: TensorIndex?) throws -> Tensor {
+        let copies = group.count
+        func tiled(_ t: Tensor) -> Tensor { copies == 1 ? t : Tensor.concatenate(Array(repeating: t, count: copies), axis: 0) }
+        let segment = segmentRange(of: r, points: points)
+        var resumeValues: [HookName: Tensor] = [:]
+        for name in points[segment.lowerBound...r] { if let value = base[name] { resumeValues[name] = tiled(value) } }
+
+        // Base hooks apply where the run computes a value itself; variant hooks after them.
+        let taken = Set(resumeValues.keys)
+        var hooks = baseHooks.map { hook in
+            Hook(target: .predicate { hook.target.matches($0) && !taken.contains($0) }, direction: hook.direction,
+                 readsOnly: hook.readsOnly, hook.body)
+        }.filter { hook in points.contains { hook.target.matches($0) } }
+        if copies == 1 {
+            hooks += variants[group[0]].hooks
+        } else {
+            hooks += try stackedHooks(group, points: points, batch: tokens.shape[0])
+        }
+        var runner = try model.makeRunner(hooks)
+        runner.resumeValues = resumeValues
+        // Hooks on the final norm see every position, as in a plain run: then the logits are
+        // sliced after the unembedding instead of before the norm.
+        let touchesFinalNorm = group.contains { i in
+            variants[i].hooks.contains { hook in points.contains { segmentKey($0) == model.config.nLayers && hook.target.matches($0) } }
+        }
+        let early = touchesFinalNorm ? nil : positions
+        let key = segmentKey(points[r])
+        let logits: Tensor
+        if key < 0 {
+            let stackedTokens = copies == 1 ? tokens : IntTensor.concatenate(Array(repeating: tokens, count: copies), axis: 0)
+            logits = try model.run(tokens: stackedTokens, residual: nil, start: 0, stop: model.config.nLayers, runner: runner,
+                                   logitPositions: early)
+        } else {
+            let entry = try base.tensor(entryResidual(of: r, points: points)!)
+            logits = try model.run(tokens: nil, residual: tiled(entry), start: min(key, model.config.nLayers),
+                                   stop: model.config.nLayers, runner: runner, logitPositions: early)
+        }
+        if touchesFinalNorm, let positions { return logits[.all, positions] }
+        return logits
+    }
+
+    /// One hook per point the group's variants touch, applying variant k's hooks (in order) to
+    /// rows k·batch ..< (k+1)·batch of the stacked activation.
+    private func stackedHooks(_ group: [Int], points: [HookName], batch: Int) throws -> [Hook] {
+        var byPoint: [HookName: [(Int, Hook)]] = [:]
+        for (k, i) in group.enumerated() {
+            for hook in variants[i].hooks {
+                for name in points where hook.target.matches(name) { byPoint[name, default: []].append((k, hook)) }
+            }
+        }
+        return byPoint.map { name, entries in
+            Hook(name) { value, context in
+                var chunks = (0..<group.count).map { value[($0 * batch)..<(($0 + 1) * batch)] }
+                for (k, hook) in entries {
+                    guard let replacement = try hook.body(chunks[k], context), !hook.readsOnly else { continue }
+                    guard replacement.shape == chunks[k].shape else {
+                        throw HookError.shapeMismatch(hook: name, expected: chunks[k].shape, found: replacement.shape)
+                    }
+                    chunks[k] = replacement
+                }
+                return Tensor.concatenate(chunks, axis: 0)
+            }
+        }
+    }
+}
+
+/// How far a sweep has got.
+public struct SweepProgress: Sendable {
+    public let done: Int
+    public let total: Int
+    public let elapsedSeconds: Double
+    public var variantsPerSecond: Double { Double(done) / max(elapsedSeconds, 1e-9) }
+    public var etaSeconds: Double { Double(total - done) / max(variantsPerSecond, 1e-9) }
+}
