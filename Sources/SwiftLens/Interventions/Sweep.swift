@@ -46,6 +46,8 @@ public struct Sweep {
     public var baseHooks: [Hook] = []
     /// Variants stacked into one batch have at most this many rows in all (variants × batch).
     public var maxBatchRows = 512
+    /// The shape results are reported in (default [variants.count]), e.g. [n_layers, n_heads].
+    public var shape: [Int]?
 
     public init(model: HookedTransformer, tokens: IntTensor, metric: SweepMetric, variants: [Variant]) {
         self.model = model
@@ -127,7 +129,7 @@ public struct Sweep {
             done += group.count
             progress?(SweepProgress(done: done, total: resume.count, elapsedSeconds: (clock.now - start).seconds))
         }
-        return SweepResult(labels: variants.map(\.label), values: values, baseline: baseline, shards: [shard])
+        return SweepResult(labels: variants.map(\.label), values: values, baseline: baseline, shards: [shard], shape: shape)
     }
 
     /// The hook points of the segment (embeddings, one block, or the final norm) holding point

@@ -201,6 +201,9 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case parameterShape(String, expected: [Int], found: [Int])
     case unsupportedCheckpoint(String)
     case invalidLossShape([Int])
+    case noMLP(model: String)
+    /// Two token batches that must have one shape (clean and corrupted, resample source) do not.
+    case tokensShapeMismatch(purpose: String, expected: [Int], found: [Int])
     case io(String)
 
     public var description: String {
@@ -218,6 +221,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case let .parameterShape(name, e, f): "parameter \"\(name)\" has shape \(f); this model expects \(e)"
         case let .unsupportedCheckpoint(reason): "unsupported checkpoint: \(reason)"
         case let .invalidLossShape(shape): "gradients need a scalar (one-element) value to differentiate; found shape \(shape)"
+        case let .noMLP(model): "model \(model) has no MLP layers (attention-only)"
+        case let .tokensShapeMismatch(purpose, e, f): "\(purpose) tokens must have the shape \(e); found \(f)"
         case let .io(reason): reason
         }
     }
