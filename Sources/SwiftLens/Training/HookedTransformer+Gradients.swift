@@ -59,6 +59,21 @@ extension HookedTransformer {
     public func runWithGradientCache(_ tokens: IntTensor, names: NameFilter = .all,
                                      hooks: [Hook] = []) throws -> (loss: Float, cache: ActivationCache) {
         let tokens = try validated(tokens)
+        let (loss, cache) = try runWithGradientCache(tokens, names: names, hooks: hooks) { logits in
+            try Self.perTokenLoss(logits: logits, tokens: tokens).mean()
+        }
+        return (loss, cache)
+    }
+
+    /// The activations at the points `names` selects and the gradient of any scalar `metric`
+    /// of the logits at each (`<hook name>_grad`) — e.g. a logit difference, for attribution
+    /// patching. `metric` must build its value from tensor operations on the logits
+    /// (`logits[0, -1, a] - logits[0, -1, b]`), so that the tape can differentiate it.
+    ///
+    /// Only activations are differentiated (no parameter gradients are formed).
+    public func runWithGradientCache(_ tokens: IntTensor, names: NameFilter = .all, hooks: [Hook] = [],
+                                     metric: (Tensor) throws -> Tensor) throws -> (value: Float, cache: ActivationCache) {
+        let tokens = try validated(tokens)
         let selected = try names.resolve(in: hookPoints, pointSet: hookPointSet)
         let wanted = Set(selected)
         let recorder = CacheRecorder(layerCount: config.nLayers)
@@ -66,11 +81,14 @@ extension HookedTransformer {
             recorder.cache.store(g, for: HookName(context.name.rawValue + "_grad"))
         }
         var cache = ActivationCache(layerCount: config.nLayers)
+        // Watching the embeddings tracks every activation downstream of them; the weights stay
+        // constant, so the backward pass forms no weight gradients.
+        let embeddings: Set<String> = ["embed.W_E", "pos_embed.W_pos"]
         let (value, _) = try withCaching(selected, positions: nil, into: &cache) { cacheHook in
-            try valueWithGradients {
+            try valueWithGradients(parameters: { embeddings.contains($0) }) {
                 let logits = try run(tokens: tokens, residual: nil, start: 0, stop: config.nLayers,
                                      runner: makeRunner(hooks + [cacheHook, gradientHook]))
-                return try Self.perTokenLoss(logits: logits, tokens: tokens).mean()
+                return try metric(logits)
             }
         }
         for (name, g) in recorder.cache { cache.store(g, for: name) }
