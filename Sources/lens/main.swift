@@ -17,12 +17,17 @@ commands:
   bench train [--json FILE] [--quick]
       ms per training step of Recipe R's 2-layer model (batch 32, n_ctx 64 and 128) on 1 and
       2 threads, and the time of one evaluation, against the ≤ 10 ms/step target.
+  bench sweep [--json FILE] [--quick] [--only TEXT]
+      the sweep engine: (a) zero-ablate every head of attn2l-512 at 8×128 repeated tokens
+      (induction loss), (b) the same on the GPT-2-small shape (skipped with --quick), (c) head-output
+      patching over all layers × heads at 1×64; each beside one full forward per variant.
   cache MODEL --tokens TOKENS --out FILE.safetensors [--process]
       runs MODEL (a TransformerLens or Hugging Face directory) on TOKENS (a JSON array of
       arrays, inline or in a .json file, or a .safetensors file with a `tokens` entry) and
       writes every activation under its hook name, plus logits, loss_per_token and loss.
       --process applies TransformerLens's default weight processing first.
 \(TrainCommand.usage)
+\(SweepCommands.usage)
   help
       this text
 """
@@ -51,14 +56,23 @@ func run(_ words: [String]) throws {
         case ["forward"]:
             try args.checkFlags(allowed: ["--quick"])
             try ForwardBenchmark(quick: args.has("--quick"), only: args.value("--only")).run(jsonPath: args.value("--json"))
+        case ["sweep"]:
+            try args.checkFlags(allowed: ["--quick"])
+            try SweepBenchmark(quick: args.has("--quick"), only: args.value("--only")).run(jsonPath: args.value("--json"))
         case ["train"]:
             try args.checkFlags(allowed: ["--quick"])
             try TrainBenchmark(quick: args.has("--quick")).run(jsonPath: args.value("--json"))
         default:
-            throw UsageError(description: "bench needs a suite: kernels, forward or train")
+            throw UsageError(description: "bench needs a suite: kernels, forward, train or sweep")
         }
     case "train":
         try TrainCommand.run(Arguments(Array(words.dropFirst()), valued: TrainCommand.valued))
+    case "ablate":
+        try SweepCommands.ablate(Arguments(words, valued: SweepCommands.valued))
+    case "patch":
+        try SweepCommands.patch(Arguments(words, valued: SweepCommands.valued))
+    case "merge":
+        try SweepCommands.merge(Arguments(words, valued: []))
     case "cache":
         try CacheCommand.run(Arguments(words, valued: ["--tokens", "--out"]))
     case "help", "--help", "-h":

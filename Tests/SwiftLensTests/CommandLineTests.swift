@@ -74,6 +74,15 @@ import Testing
             (["train", "--text", "/nonexistent.txt"], "cannot read /nonexistent.txt"),
             (["train", "--bogus"], "--bogus"),
             (["bench", "train", "--bogus"], "--bogus"),
+            (["ablate", model], "--tokens TOKENS or --rrt"),
+            (["ablate", model, "--rrt", "99x2"], "exceeds the vocabulary"),
+            (["ablate", model, "--rrt", "10", "--over", "layers"], "--over must be"),
+            (["ablate", model, "--rrt", "10", "--shard", "2/2"], "a shard is written i/n"),
+            (["ablate", model, "--rrt", "10", "--metric", "accuracy"], "--metric must be"),
+            (["patch", model, "--clean", "[[1, 2]]"], "--clean TOKENS and --corrupted TOKENS"),
+            (["patch", model, "--clean", "[[1, 2]]", "--corrupted", "[[1, 2]]", "--axes", "layer,row"], "--axes takes"),
+            (["patch", model, "--clean", "[[1, 2]]", "--corrupted", "[[1, 2]]", "--axes", "pos"], "the first axis must be layer"),
+            (["merge", "/tmp/out.json"], "merge needs"),
         ]
         for (arguments, fragment) in cases {
             let (status, output) = try Self.lens(arguments)
@@ -95,5 +104,43 @@ import Testing
         let checkpoint = try HookedTransformer.load(directory: out.appendingPathComponent("checkpoints/step-000003"))
         #expect(checkpoint.config.nLayers == 1 && checkpoint.config.nCtx == 16)
         _ = try HookedTransformer.load(directory: out.appendingPathComponent("final"))
+    }
+
+    @Test func ablateAndPatchRunInShardsThatMerge() throws {
+        let model = Fixtures.url("classic/gpt2tiny").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lens-sweep-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let whole = try Self.lens(["ablate", model, "--rrt", "16x2", "--out", path("whole.json")])
+        #expect(whole.status == 0 && whole.output.contains("base run"), "\(whole.output)")
+        for i in 0..<3 {
+            let part = try Self.lens(["ablate", model, "--rrt", "16x2", "--shard", "\(i)/3", "--out", path("part\(i).json")])
+            #expect(part.status == 0, "\(part.output)")
+        }
+        let merged = try Self.lens(["merge", path("merged.json"), path("part2.json"), path("part0.json"), path("part1.json")])
+        #expect(merged.output.contains("complete"), "\(merged.output)")
+        let a = try SweepResult.read(from: URL(fileURLWithPath: path("whole.json")))
+        let b = try SweepResult.read(from: URL(fileURLWithPath: path("merged.json")))
+        #expect(try b.tensor().isApproximatelyEqual(to: a.tensor(), absoluteTolerance: 1e-5) && a.shape == [2, 4])
+        // The CLI's scan is the library's.
+        let tokens = RepeatedRandomTokens.batch(count: 2, length: 16, vocabularySize: 50, seed: 0)
+        let library = try Sweep.headAblation(HookedTransformer.load(directory: Fixtures.url("classic/gpt2tiny")), tokens: tokens,
+                                             metric: .inductionLoss(tokens: tokens)).run().tensor()
+        #expect(try a.tensor().isApproximatelyEqual(to: library, absoluteTolerance: 1e-5))
+
+        let fixture = try Fixtures.open("classic/gpt2tiny/interventions.safetensors")
+        func json(_ t: IntTensor) -> String { "[[" + t.scalars.map(String.init).joined(separator: ", ") + "]]" }
+        let clean = json(try fixture.intTensor("patch.clean_tokens")), corrupted = json(try fixture.intTensor("patch.corrupted_tokens"))
+        let patch = try Self.lens(["patch", model, "--clean", clean, "--corrupted", corrupted, "--activation", "resid_pre",
+                                   "--axes", "layer,pos", "--out", path("grid.safetensors")])
+        #expect(patch.status == 0, "\(patch.output)")
+        // The automatic answer tokens are the fixture's, so the grid is TransformerLens's.
+        let grid = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path("grid.safetensors"))).tensor("result")
+        #expect(grid.maxAbsoluteDifference(try fixture.tensor("patch.get_act_patch_resid_pre")) < 1e-4)
+        let attribution = try Self.lens(["patch", model, "--clean", clean, "--corrupted", corrupted, "--attribution"])
+        #expect(attribution.status == 0 && attribution.output.contains("attribution patching"), "\(attribution.output)")
+        let path = try Self.lens(["patch", model, "--clean", clean, "--corrupted", corrupted, "--path-from", "0.1", "--component", "v"])
+        #expect(path.status == 0 && path.output.contains("path patching"), "\(path.output)")
     }
 }
