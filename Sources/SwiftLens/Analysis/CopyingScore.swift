@@ -1,0 +1,135 @@
+/// The behavioural copying score of each head (Olsson et al. 2022, "copying: the head's output
+/// increases the logit corresponding to the attended-to token";
+/// ../shared/reference/induction.md §1.2 item 1), measured on repeated random tokens
+/// x = [r_0 … r_{L−1}, r_0 … r_{L−1}] (no BOS).
+///
+/// Definition implemented, for head (l, h):
+///
+///     copy(l, h) = mean over b and i ∈ [L, 2L) of  u_{b,i} · (W_U[:, t_{b,i}] − mean_t W_U[:, t])
+///
+/// - t_{b,i} = x_b[i − L + 1], the token an induction head attends to from position i (the token
+///   after the earlier copy of x_b[i]), i.e. the token it should copy and predict;
+/// - u_{b,i} is the head's output `hook_result[b, i, h]` (z·W_O, without b_O) as it reaches the
+///   unembedding: through `ln_final` linearised at the cached scale — centred (LayerNorm),
+///   divided by `ln_final.hook_scale[b, i]` and multiplied by the norm's weight (its bias is
+///   not the head's). In a model without a final norm u is the head output itself.
+///
+/// Why this form:
+/// - Direct logit attribution with the frozen final-norm scale is exact and additive: summed
+///   over every component of the residual it gives the logits up to `b_U` and the norm's bias.
+///   Keeping the norm's weight (which TransformerLens's `logit_attrs` leaves out because it
+///   assumes weights folded into W_U) makes the number right for unprocessed models too; on a
+///   processed (LNPre) model the two coincide.
+/// - Subtracting the mean over the vocabulary removes what the head adds to every logit
+///   equally, which the softmax ignores: a head that raised all logits alike would otherwise
+///   look like a copier. Positive = the head raises the attended-to token above an average
+///   token (copying), negative = it suppresses it (anti-copying), in logit units.
+/// - Only second-copy positions are used: there the token to copy is known.
+///
+/// The weight-based copying scores (OV eigenvalue positivity, top-1 diagonal accuracy; §1.2
+/// items 2–3) are properties of the weights only and live elsewhere.
+public enum CopyingScore {
+    /// Why the score cannot be measured.
+    public enum CopyingError: Error, CustomStringConvertible, Equatable {
+        case notRepeated(batch: Int, position: Int)
+        case oddLength(Int)
+
+        public var description: String {
+            switch self {
+            case let .notRepeated(b, p):
+                "the copying score needs repeated tokens (second half = first half); sequence \(b) differs at position \(p)"
+            case let .oddLength(n):
+                "the copying score needs repeated tokens of even length ≥ 2 ([r, r]); found length \(n)"
+            }
+        }
+    }
+
+    /// The copying score of every head, [n_layers, n_heads], averaged over the batch.
+    /// - Parameters:
+    ///   - tokens: repeated random tokens [batch, 2L] (or [2L]); see `RepeatedRandomTokens`.
+    ///   - cache: a cache of `model` on `tokens` with the head results (or `z`) of every layer
+    ///     and `ln_final.hook_scale`; computed if absent.
+    ///   - hooks: hooks for the forward pass when no cache is given (e.g. an ablation).
+    public static func measure(_ model: HookedTransformer, repeatedTokens tokens: IntTensor,
+                               cache: ActivationCache? = nil, hooks: [Hook] = []) throws -> Tensor {
+        let rows = tokens.rank == 1 ? tokens.reshaped([1, -1]) : tokens
+        guard rows.rank == 2 else { throw ModelError.invalidTokensShape(tokens.shape) }
+        let (batch, length) = (rows.shape[0], rows.shape[1])
+        guard length >= 2 && length % 2 == 0 else { throw CopyingError.oddLength(length) }
+        let half = length / 2
+        for b in 0..<batch {
+            for i in half..<length where rows[b, i] != rows[b, i - half] {
+                throw CopyingError.notRepeated(batch: b, position: i)
+            }
+        }
+        let layers = model.config.nLayers
+        var source: ActivationCache
+        if let cache {
+            source = cache
+            if source.model == nil { source.model = model }
+        } else {
+            var names: [HookName] = (0..<layers).map { .result($0) }
+            if model.lnFinal != nil { names.append(.finalScale) }
+            source = try model.cache(rows, names: .only(names), hooks: hooks)
+        }
+
+        // Targets t_{b,i} = x_b[i − L + 1] for i in [L, 2L): [batch, L].
+        let targets = rows[.all, .stride(1, half + 1)]
+        // Unembedding directions centred over the vocabulary, gathered per target: [batch, L, d_model].
+        let wU = model.unembed.wU
+        let centredRows = (wU - wU.mean(axis: 1, keepDims: true)).transposed(0, 1)
+        let directions = centredRows.indexSelect(targets, axis: 0)
+
+        // The final norm, linearised at the cached scale: [batch, L, 1, 1] divisor, weight [d_model].
+        var divisor: Tensor?
+        if model.lnFinal != nil {
+            let scale = try source.tensor(.finalScale)
+            guard scale.shape == [batch, length, 1] else {
+                throw CacheAnalysisError.shapeMismatch("\(HookName.finalScale)", expected: "[\(batch), \(length), 1] for these tokens",
+                                                       found: scale.shape)
+            }
+            divisor = scale[.all, .stride(half, nil)].unsqueezed(axis: -1)
+        }
+        var scores: [Float] = []
+        for l in 0..<layers {
+            let results = try source.headResults(layer: l)
+            guard results.rank == 4, Array(results.shape.prefix(2)) == [batch, length] else {
+                throw CacheAnalysisError.shapeMismatch("the head results of layer \(l)",
+                                                       expected: "[\(batch), \(length), n_heads, d_model] for these tokens",
+                                                       found: results.shape)
+            }
+            var u = results[.all, .stride(half, nil)]   // [batch, L, head, d_model]
+            if let norm = model.lnFinal, let divisor {
+                if !norm.isRMS { u = u - u.mean(axis: -1, keepDims: true) }
+                u = u / divisor
+                if let w = norm.w { u = u * w }
+            }
+            let perHead = einsum("bihd,bid->h", u, directions) / Float(batch * half)
+            scores += perHead.scalars
+        }
+        return Tensor(shape: [layers, model.config.nHeads], values: scores)
+    }
+}
+
+extension HookedTransformer {
+    /// The induction loss of TransformerLens's `evals.induction_loss`, on tokens you supply:
+    /// the mean next-token loss over the second copy of repeated tokens [batch, 2L], from
+    /// position L + 1 of the per-token loss (the predictions of tokens L + 2 … 2L − 1, each of
+    /// which an induction head can copy from the first half). TL draws the tokens itself
+    /// (uniform ids, its first token overwritten by BOS); pass such tokens to reproduce it.
+    public func inductionLoss(_ tokens: IntTensor, hooks: [Hook] = []) throws -> Float {
+        try Self.inductionLoss(perTokenLoss: perTokenLoss(tokens, hooks: hooks))
+    }
+
+    /// The induction loss from a per-token loss [batch, 2L − 1] (or [2L − 1]) of repeated
+    /// tokens: the mean of `loss[:, L + 1 ...]`.
+    public static func inductionLoss(perTokenLoss loss: Tensor) throws -> Float {
+        let rows = loss.rank == 1 ? loss.reshaped(1, -1) : loss
+        guard rows.rank == 2, rows.shape[0] > 0, rows.shape[1] >= 5, rows.shape[1] % 2 == 1 else {
+            throw CacheAnalysisError.shapeMismatch("the per-token loss", expected: "[batch, 2L − 1] with L ≥ 3 (from repeated tokens [batch, 2L])",
+                                                   found: loss.shape)
+        }
+        let half = (rows.shape[1] + 1) / 2
+        return rows[.all, .stride(half + 1, nil)].mean().scalar
+    }
+}
