@@ -17,19 +17,21 @@ public enum KernelThreads {
         return max(1, min(2, ProcessInfo.processInfo.activeProcessorCount))
     }()
 
-    /// Maximum number of threads a kernel call may use (≥ 1). Set it before starting work, not
-    /// while kernels run on other threads.
+    /// A count set by `with(_:_:)` for the current task (or thread), overriding `configured`.
+    @TaskLocal private static var scoped: Int?
+
+    /// Maximum number of threads a kernel call may use (≥ 1): the value of an enclosing
+    /// `with(_:_:)`, else the process-wide setting. Set the process-wide value before starting
+    /// work, not while kernels run on other threads.
     public static var count: Int {
-        get { configured }
+        get { scoped ?? configured }
         set { configured = max(1, newValue) }
     }
 
-    /// Runs `body` with `count` set to `threads`, restoring the previous value afterwards.
+    /// Runs `body` with `count` set to `threads` for this task (or thread) only: concurrent
+    /// work elsewhere keeps its own count.
     public static func with<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
-        let saved = configured
-        configured = max(1, threads)
-        defer { configured = saved }
-        return try body()
+        try $scoped.withValue(max(1, threads)) { try body() }
     }
 }
 
