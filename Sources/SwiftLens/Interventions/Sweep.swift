@@ -89,9 +89,13 @@ public struct Sweep {
             resume[i] = first
         }
 
+        // Variants changing only the last layer's heads take the closed-form path.
+        let shortcut = Set(resume.keys.filter { LastLayerHeadShortcut.applies(to: variants[$0].hooks, model: model, baseHooks: baseHooks) })
+
         // One base run caches what the resumed variants take from it.
         var wanted = Set<HookName>()
-        for r in Set(resume.values) where r < points.count {
+        if !shortcut.isEmpty { wanted.formUnion(LastLayerHeadShortcut.basePoints(model)) }
+        for r in Set(resume.filter { !shortcut.contains($0.key) }.values) where r < points.count {
             let segment = segmentRange(of: r, points: points)
             wanted.formUnion(points[segment.lowerBound...r].filter { $0.activation != "result" })
             if let entry = entryResidual(of: r, points: points) { wanted.insert(entry) }
@@ -106,8 +110,18 @@ public struct Sweep {
         var values = [Float?](repeating: nil, count: variants.count)
         // Variants without hooks are the base run.
         for (i, r) in resume where r == points.count { values[i] = baseline }
+        var done = 0
+        if !shortcut.isEmpty {
+            var fast = try LastLayerHeadShortcut(model: model, base: baseCache, positions: positions)
+            for i in shortcut.sorted() {
+                values[i] = try metric.evaluate(fast.logits(hooks: variants[i].hooks))
+                done += 1
+                progress?(SweepProgress(done: done, total: resume.count, elapsedSeconds: (clock.now - start).seconds))
+            }
+        }
         // Group variants resuming in the same segment, earliest resume point first.
-        let pending = resume.filter { $0.value < points.count }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+        let pending = resume.filter { $0.value < points.count && !shortcut.contains($0.key) }
+            .sorted { ($0.value, $0.key) < ($1.value, $1.key) }
         let perGroup = max(1, maxBatchRows / batch)
         var groups: [[Int]] = []
         for (i, r) in pending {
@@ -118,7 +132,7 @@ public struct Sweep {
                 groups.append([i])
             }
         }
-        var done = resume.count - pending.count
+        done += resume.filter { $0.value == points.count }.count
         for group in groups {
             let r = resume[group[0]]!
             let logits = try runGroup(group, resumingAt: r, points: points, order: order, tokens: tokens,
