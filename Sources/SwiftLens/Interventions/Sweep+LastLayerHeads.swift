@@ -28,10 +28,13 @@ struct LastLayerHeadShortcut {
     /// c = b W_U + b_U, [d_vocab_out].
     private let offset: Tensor
 
-    /// Whether `hooks` only touch `hook_z` of the last block of an attention-only model.
-    static func applies(to hooks: [Hook], model: HookedTransformer, baseHooks: [Hook]) -> Bool {
+    /// Whether `hooks` only touch `hook_z` of the last block of an attention-only model, and
+    /// the metric reads enough logit rows for the shortcut to pay: per changed head it costs
+    /// d_head × d_vocab × (rows + d_model) (the head's product, then the rows) against
+    /// d_model × d_vocab × rows for the plain unembedding — a win from rows ≈ d_head on.
+    static func applies(to hooks: [Hook], model: HookedTransformer, baseHooks: [Hook], logitRows: Int) -> Bool {
         let c = model.config
-        guard c.attnOnly, !hooks.isEmpty else { return false }
+        guard c.attnOnly, !hooks.isEmpty, logitRows >= 2 * c.dHead else { return false }
         let last = HookName.z(c.nLayers - 1)
         let points = model.hookPoints
         guard let zIndex = points.firstIndex(of: last) else { return false }

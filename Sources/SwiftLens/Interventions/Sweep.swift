@@ -90,7 +90,10 @@ public struct Sweep {
         }
 
         // Variants changing only the last layer's heads take the closed-form path.
-        let shortcut = Set(resume.keys.filter { LastLayerHeadShortcut.applies(to: variants[$0].hooks, model: model, baseHooks: baseHooks) })
+        let logitRows = batch * (positions == nil ? length : metric.positions.count(length: length))
+        let shortcut = Set(resume.keys.filter {
+            LastLayerHeadShortcut.applies(to: variants[$0].hooks, model: model, baseHooks: baseHooks, logitRows: logitRows)
+        })
 
         // One base run caches what the resumed variants take from it.
         var wanted = Set<HookName>()
