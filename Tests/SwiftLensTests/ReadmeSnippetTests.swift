@@ -47,4 +47,23 @@ import Testing
         #expect(cache.gradient(.pattern(1))?.shape == [2, 4, 32, 32])
         #expect(halvedGrads["blocks.0.attn.W_Q"]!.isApproximatelyEqual(to: grads["blocks.0.attn.W_Q"]! * 0.5, absoluteTolerance: 1e-7))
     }
+
+    /// The README's patching snippet on a fixture model.
+    @Test func patchingAndSweeps() throws {
+        let model = try HookedTransformer.load(directory: Fixtures.url("classic/attn2l"))
+        let fixture = try Fixtures.open("classic/attn2l/interventions.safetensors")
+        let cleanTokens = try fixture.intTensor("patch.clean_tokens"), corruptedTokens = try fixture.intTensor("patch.corrupted_tokens")
+        let (a, b) = (3, 7)
+
+        let (_, clean) = try model.runWithCache(cleanTokens)
+        let metric = SweepMetric.logitDifference(answer: a, wrong: b)
+        let grid = try ActivationPatching.headOut(byPosition: true, model, corrupted: corruptedTokens, clean: clean, metric: metric)
+        let rrt = RepeatedRandomTokens.batch(count: 8, length: 32, vocabularySize: model.config.dVocab, seed: 0)
+        let losses = try Sweep.headAblation(model, tokens: rrt, metric: .inductionLoss(tokens: rrt), ablation: .mean()).run().tensor()
+        let estimate = try AttributionPatching.patch(model, corrupted: corruptedTokens, clean: clean, activation: "z",
+                                                     axes: [.layer, .head]) { $0[0, -1, a] - $0[0, -1, b] }
+        let paths = try PathPatching.patch(model, corrupted: corruptedTokens, clean: clean, metric: metric,
+                                           senders: [(layer: 0, head: 3)], component: .k)
+        #expect(grid.shape == [2, 62, 4] && losses.shape == [2, 4] && estimate.shape == [2, 4] && paths.shape == [2, 4])
+    }
 }
