@@ -8,7 +8,7 @@ import Testing
     static func random(_ rows: Int, _ columns: Int, seed: UInt64) -> DoubleMatrix {
         var g = RandomGenerator(seed: seed)
         var m = DoubleMatrix(rows: rows, columns: columns)
-        for i in m.values.indices { m.values[i] = g.nextNormal() }
+        for i in 0..<rows { for j in 0..<columns { m[i, j] = g.nextNormal() } }
         return m
     }
 
@@ -137,6 +137,20 @@ import Testing
         }
         let known = try DoubleMatrix([[0, -3, 0], [2, 0, 0], [0, 0, 0.5]]).singularValueDecomposition()
         #expect(zip(known.singularValues, [3.0, 2, 0.5]).allSatisfy { abs($0 - $1) < 1e-15 }, "\(known.singularValues)")
+    }
+
+    @Test func qrDecompositionOfTallWideAndRankDeficientMatrices() throws {
+        for m in [Self.random(9, 4, seed: 21), Self.random(3, 7, seed: 22), Self.random(6, 2, seed: 23).matmul(Self.random(2, 5, seed: 24))] {
+            let r = m.qrR()
+            #expect(r.rows == min(m.rows, m.columns) && r.columns == m.columns)
+            #expect((0..<r.rows).allSatisfy { i in (0..<min(i, r.columns)).allSatisfy { r[i, $0] == 0 } }, "R is not upper triangular")
+            let gram = m.transposed.matmul(m)
+            #expect(Self.maxDifference(r.transposed.matmul(r), gram) <= 1e-13 * gram.frobeniusNorm, "RᵀR ≠ MᵀM for \(m.rows) × \(m.columns)")
+            let (q, r2) = m.qrDecomposition()
+            #expect(q.rows == m.rows && q.columns == r.rows && r2 == r)
+            #expect(Self.maxDifference(q.matmul(r2), m) <= 1e-13 * m.frobeniusNorm, "Q·R ≠ M")
+            #expect(Self.maxDifference(q.transposed.matmul(q), .identity(q.columns)) <= 1e-14, "QᵀQ ≠ I")
+        }
     }
 
     @Test func symmetricEigendecomposition() throws {

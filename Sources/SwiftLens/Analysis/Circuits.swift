@@ -83,27 +83,25 @@ extension HookedTransformer {
 extension FactoredMatrix {
     /// ‖L·R‖_F / (‖L‖_F·‖R‖_F) for every matrix L of `left` and R of `right`, shape
     /// left.leadingShape + right.leadingShape (TransformerLens `composition_scores` with
-    /// broadcast_dims). Computed exactly from the factors through d_head-sized Gram matrices
-    /// (‖A·X·B‖² = Σ (AᵀA·X) ⊙ (X·BBᵀ)) instead of TransformerLens's SVD collapse; the value is the same.
+    /// broadcast_dims). As in TransformerLens, L and R are first collapsed to their small cores
+    /// with the same norms (here through QR factors instead of SVDs: C_L [k, d] with
+    /// ‖L·X‖ = ‖C_L·X‖ and C_R [d, k] with ‖X·R‖ = ‖X·C_R‖), then every pair's C_L·C_R comes
+    /// from one matrix product.
     public static func compositionScores(left: FactoredMatrix, right: FactoredMatrix) throws -> Tensor {
         guard left.rdim == right.ldim else {
             throw AnalysisError.invalidShape(what: "right matrix of a composition score", expected: "[..., \(left.rdim), n] to match left \(left.shape)",
                                              found: right.shape)
         }
-        let (leftA, leftB) = (try left.A.doubleMatrices(), try left.B.doubleMatrices())
-        let (rightA, rightB) = (try right.A.doubleMatrices(), try right.B.doubleMatrices())
-        let leftGrams = zip(leftA, leftB).map { a, b in (a: a.transposed.matmul(a), b: b.matmul(b.transposed)) }
-        let rightGrams = zip(rightA, rightB).map { a, b in (a: a.transposed.matmul(a), b: b.matmul(b.transposed)) }
-        let leftNorms = leftGrams.map { squaredNorm(gramA: $0.a, middle: nil, gramB: $0.b).squareRoot() }
-        let rightNorms = rightGrams.map { squaredNorm(gramA: $0.a, middle: nil, gramB: $0.b).squareRoot() }
-        var scores: [Float] = []
-        scores.reserveCapacity(leftA.count * rightA.count)
-        for i in leftA.indices {
-            for j in rightA.indices {
-                let x = leftB[i].matmul(rightA[j])
-                let product = squaredNorm(gramA: leftGrams[i].a, middle: x, gramB: rightGrams[j].b).squareRoot()
-                scores.append(Float(product / (leftNorms[i] * rightNorms[j])))
-            }
+        let (leftCores, rightCores) = (try left.rowCores(), try right.columnCores())
+        let d = left.rdim, kl = min(left.ldim, left.mdim), kr = min(right.mdim, right.rdim)
+        let (nl, nr) = (leftCores.count, rightCores.count)
+        // [nl·kl, d] · [d, nr·kr]: block (i, j) is C_L(i)·C_R(j).
+        let rows = Tensor(shape: [nl * kl, d], values: leftCores.flatMap { $0.values.map(Float.init) })
+        let columns = Tensor(shape: [nr, d, kr], values: rightCores.flatMap { $0.values.map(Float.init) }).permuted(1, 0, 2).reshaped(d, nr * kr)
+        let squaredNorms = rows.matmul(columns).reshaped(nl, kl, nr, kr).square().sum(axes: [1, 3]).scalars  // ‖C_L(i)·C_R(j)‖²
+        let (leftNorms, rightNorms) = (leftCores.map(\.frobeniusNorm), rightCores.map(\.frobeniusNorm))
+        let scores = squaredNorms.enumerated().map { index, value in
+            Float(Double(value).squareRoot() / (leftNorms[index / max(nr, 1)] * rightNorms[index % max(nr, 1)]))
         }
         return Tensor(shape: left.leadingShape + right.leadingShape, values: scores)
     }
@@ -135,12 +133,10 @@ public struct CompositionBaseline: Sendable {
         var drawn: [Float] = []
         for _ in 0..<samples {
             let (w1, w2, w3, w4) = (factor(), factor(), factor(), factor())
-            // left = w1·w2ᵀ, right = w3·w4ᵀ, so left·right = w1·(w2ᵀw3)·w4ᵀ.
-            let (g1, g2, g3, g4) = (w1.transposed.matmul(w1), w2.transposed.matmul(w2), w3.transposed.matmul(w3), w4.transposed.matmul(w4))
-            let leftNorm = FactoredMatrix.squaredNorm(gramA: g1, middle: nil, gramB: g2).squareRoot()
-            let rightNorm = FactoredMatrix.squaredNorm(gramA: g3, middle: nil, gramB: g4).squareRoot()
-            let product = FactoredMatrix.squaredNorm(gramA: g1, middle: w2.transposed.matmul(w3), gramB: g4).squareRoot()
-            drawn.append(Float(product / (leftNorm * rightNorm)))
+            // left = w1·w2ᵀ and right = w3·w4ᵀ, collapsed: ‖left·X‖ = ‖R₁·w2ᵀ·X‖, ‖X·right‖ = ‖X·w3·R₄ᵀ‖.
+            let leftCore = w1.qrR().matmul(w2.transposed), rightCore = w3.matmul(w4.qrR().transposed)
+            let score = leftCore.matmul(rightCore).frobeniusNorm / (leftCore.frobeniusNorm * rightCore.frobeniusNorm)
+            drawn.append(Float(score))
         }
         let mean = drawn.reduce(0.0) { $0 + Double($1) } / Double(samples)
         let variance = drawn.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(samples - 1)

@@ -72,23 +72,22 @@ public struct FactoredMatrix: Sendable {
 
     // MARK: Decompositions
 
-    /// The thin SVD M = U·diag(S)·Vᵀ from SVDs of A and B and of the small core
-    /// diag(S_A)·V_Aᵀ·U_B·diag(S_B), as TransformerLens does: U [..., ldim, k], S [..., k]
-    /// descending, V [..., rdim, k], with k = min(ldim, mdim, rdim). Computed once and cached.
+    /// The thin SVD M = U·diag(S)·Vᵀ: U [..., ldim, k], S [..., k] descending, V [..., rdim, k],
+    /// k = min(ldim, mdim, rdim). Computed once and cached. As in TransformerLens, only a small
+    /// k × k core is decomposed: TransformerLens uses SVDs of A and B, here thin QR factors
+    /// A = Q_A·R_A and Bᵀ = Q_B·R_B (cheaper, the same result up to column signs), so
+    /// M = Q_A·(R_A·R_Bᵀ)·Q_Bᵀ and the core's SVD U_c·S·V_cᵀ gives U = Q_A·U_c and V = Q_B·V_c.
     public func svd() throws -> (U: Tensor, S: Tensor, V: Tensor) {
         if let done = cache.value { return done }
         var us: [Float] = [], ss: [Float] = [], vs: [Float] = []
         let aMatrices = try A.doubleMatrices(), bMatrices = try B.doubleMatrices()
         let k = min(ldim, mdim, rdim)
         for (a, b) in zip(aMatrices, bMatrices) {
-            let sa = try a.singularValueDecomposition(), sb = try b.singularValueDecomposition()
-            var core = sa.v.transposed.matmul(sb.u)  // V_Aᵀ U_B [ka, kb]
-            for i in 0..<core.rows { for j in 0..<core.columns { core[i, j] *= sa.singularValues[i] * sb.singularValues[j] } }
-            let sm = try core.singularValueDecomposition()
-            let u = sa.u.matmul(sm.u), v = sb.v.matmul(sm.v)
-            us += u.values.map(Float.init)
-            ss += sm.singularValues.map(Float.init)
-            vs += v.values.map(Float.init)
+            let (qa, ra) = a.qrDecomposition(), (qb, rb) = b.transposed.qrDecomposition()
+            let core = try ra.matmul(rb.transposed).singularValueDecomposition()
+            us += qa.matmul(core.u).values.map(Float.init)
+            ss += core.singularValues.map(Float.init)
+            vs += qb.matmul(core.v).values.map(Float.init)
         }
         let result = (U: Tensor(shape: leadingShape + [ldim, k], values: us), S: Tensor(shape: leadingShape + [k], values: ss),
                       V: Tensor(shape: leadingShape + [rdim, k], values: vs))
@@ -120,20 +119,22 @@ public struct FactoredMatrix: Sendable {
     }
 
     /// The Frobenius norm of each matrix, [...] (TransformerLens `norm()`, √ΣS²), computed
-    /// without an SVD as ‖AB‖² = Σ (AᵀA) ⊙ (BBᵀ).
+    /// without an SVD as ‖R_A·B‖ (see `rowCores()`).
     public var frobeniusNorm: Tensor {
-        get throws {
-            let norms = try zip(A.doubleMatrices(), B.doubleMatrices()).map { a, b in
-                Float(Self.squaredNorm(gramA: a.transposed.matmul(a), middle: nil, gramB: b.matmul(b.transposed)).squareRoot())
-            }
-            return Tensor(shape: leadingShape, values: norms)
-        }
+        get throws { Tensor(shape: leadingShape, values: try rowCores().map { Float($0.frobeniusNorm) }) }
     }
 
-    /// ‖A·X·B‖²_F = Σ (GA·X) ⊙ (X·GB) with GA = AᵀA, GB = BBᵀ (X = I when nil).
-    static func squaredNorm(gramA: DoubleMatrix, middle: DoubleMatrix?, gramB: DoubleMatrix) -> Double {
-        guard let x = middle else { return zip(gramA.values, gramB.values).reduce(0) { $0 + $1.0 * $1.1 } }
-        return zip(gramA.matmul(x).values, x.matmul(gramB).values).reduce(0) { $0 + $1.0 * $1.1 }
+    /// For each matrix M = A·B, C = R_A·B [k, rdim] with A = Q_A·R_A (thin QR), so that
+    /// ‖M·X‖_F = ‖C·X‖_F for every X: M with an orthonormal left factor dropped, like
+    /// `collapseLeft()` (S·Vᵀ) but from one QR instead of three SVDs. k = min(ldim, mdim).
+    func rowCores() throws -> [DoubleMatrix] {
+        try zip(A.doubleMatrices(), B.doubleMatrices()).map { a, b in a.qrR().matmul(b) }
+    }
+
+    /// For each M = A·B, C = A·R_Bᵀ [ldim, k] with Bᵀ = Q_B·R_B, so that ‖X·M‖_F = ‖X·C‖_F for
+    /// every X (the counterpart of `collapseRight()`, U·S). k = min(mdim, rdim).
+    func columnCores() throws -> [DoubleMatrix] {
+        try zip(A.doubleMatrices(), B.doubleMatrices()).map { a, b in a.matmul(b.transposed.qrR().transposed) }
     }
 
     /// S·Vᵀ [..., k, rdim]: M with its orthonormal left factor U dropped (TL `collapse_l`).

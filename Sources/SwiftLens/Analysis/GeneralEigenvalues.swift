@@ -1,4 +1,5 @@
 import Foundation
+import LensKernels
 
 /// General (non-symmetric) eigenvalues for `DoubleMatrix`: EISPACK's balance → Hessenberg → hqr
 /// pipeline, used for the spectra of OV circuits (complex eigenvalues come in conjugate pairs).
@@ -49,29 +50,31 @@ extension DoubleMatrix {
     mutating func reduceToHessenberg() {
         let n = rows
         guard n > 2 else { return }
-        values.withUnsafeMutableBufferPointer { a in
+        values.withUnsafeMutableBufferPointer { buffer in
+            let a = buffer.baseAddress!
+            var v = [Double](repeating: 0, count: n)
             for k in 0..<(n - 2) {
-                var v = (k + 1..<n).map { a[$0 * n + k] }
-                let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                let length = n - k - 1, x = a + (k + 1) * n + k  // column k below the diagonal, stride n
+                let norm = ddot(length, x, n, x, n).squareRoot()
                 if norm == 0 { continue }
-                let beta = v[0] >= 0 ? -norm : norm
+                let beta = x[0] >= 0 ? -norm : norm
+                for i in 0..<length { v[i] = x[i * n] }
                 v[0] -= beta
-                let vv = v.reduce(0) { $0 + $1 * $1 }
-                if vv == 0 { continue }
-                for j in k..<n {  // H · A on rows k+1 ..< n
-                    var dot = 0.0
-                    for (o, x) in v.enumerated() { dot += x * a[(k + 1 + o) * n + j] }
-                    let f = 2 * dot / vv
-                    for (o, x) in v.enumerated() { a[(k + 1 + o) * n + j] -= f * x }
+                v.withUnsafeBufferPointer { v in
+                    let v = v.baseAddress!
+                    let vv = ddot(length, v, 1, v, 1)
+                    if vv == 0 { return }
+                    for j in k..<n {  // H · A: column j, rows k+1 ..< n
+                        let column = a + (k + 1) * n + j
+                        daxpy(length, -2 * ddot(length, v, 1, column, n) / vv, v, 1, column, n)
+                    }
+                    for i in 0..<n {  // A · H: row i, columns k+1 ..< n
+                        let row = a + i * n + k + 1
+                        daxpy(length, -2 * ddot(length, v, 1, row, 1) / vv, v, 1, row, 1)
+                    }
+                    x[0] = beta
+                    for i in 1..<length { x[i * n] = 0 }
                 }
-                for i in 0..<n {  // A · H on columns k+1 ..< n
-                    var dot = 0.0
-                    for (o, x) in v.enumerated() { dot += x * a[i * n + k + 1 + o] }
-                    let f = 2 * dot / vv
-                    for (o, x) in v.enumerated() { a[i * n + k + 1 + o] -= f * x }
-                }
-                a[(k + 1) * n + k] = beta
-                for i in (k + 2)..<n { a[i * n + k] = 0 }
             }
         }
     }
@@ -171,23 +174,13 @@ extension DoubleMatrix {
                                 p += s
                                 x = p / s; y = q / s; z = r / s
                                 q /= p; r /= p
-                                for j in k...nn {
-                                    p = a[ix(k, j)] + q * a[ix(k + 1, j)]
-                                    if k != nn - 1 {
-                                        p += r * a[ix(k + 2, j)]
-                                        a[ix(k + 2, j)] -= p * z
-                                    }
-                                    a[ix(k + 1, j)] -= p * y
-                                    a[ix(k, j)] -= p * x
-                                }
-                                for i in l...min(nn, k + 3) {
-                                    p = x * a[ix(i, k)] + y * a[ix(i, k + 1)]
-                                    if k != nn - 1 {
-                                        p += z * a[ix(i, k + 2)]
-                                        a[ix(i, k + 2)] -= p * r
-                                    }
-                                    a[ix(i, k + 1)] -= p * q
-                                    a[ix(i, k)] -= p
+                                // Rows k…k+2 from column k, then columns k…k+2 for rows l…min(nn, k+3).
+                                let three = k != nn - 1, (rowCount, columnCount) = (nn - k + 1, min(nn, k + 3) - l + 1)
+                                a.withUnsafeMutableBufferPointer { buffer in
+                                    let base = buffer.baseAddress!
+                                    func at(_ i: Int, _ j: Int) -> UnsafeMutablePointer<Double> { base + ix(i, j) }
+                                    dreflect(rowCount, at(k, k), at(k + 1, k), three ? at(k + 2, k) : nil, stride: 1, u: (1, q, r), w: (x, y, z))
+                                    dreflect(columnCount, at(l, k), at(l, k + 1), three ? at(l, k + 2) : nil, stride: n, u: (x, y, z), w: (1, q, r))
                                 }
                             }
                             k += 1

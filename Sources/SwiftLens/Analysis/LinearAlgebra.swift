@@ -1,4 +1,5 @@
 import Foundation
+import LensKernels
 
 /// A small dense matrix of `Double`s, row-major, for the decompositions the circuit analysis
 /// needs (singular values of factored circuits, eigenvalues of OV circuits, PCA).
@@ -7,19 +8,28 @@ import Foundation
 /// iteration accumulates thousands of rotations, and in single precision the results would be
 /// good to ~1e-5 at best. The matrices involved are small (d_head × d_head cores, d_model-sized
 /// factors, n_checkpoints-sized Gram matrices), so the plain O(n³) algorithms here are enough:
-/// `singularValueDecomposition()` and `symmetricEigendecomposition()` below, general
-/// `eigenvalues()` in GeneralEigenvalues.swift.
+/// `qrDecomposition()`, `singularValueDecomposition()` and `symmetricEigendecomposition()`
+/// below, general `eigenvalues()` in GeneralEigenvalues.swift. Their inner loops are the
+/// Double kernels of LensKernels (`ddot`, `daxpy`, `drotate`, `dgemm`), which are optimised
+/// even in debug builds.
 public struct DoubleMatrix: Equatable, Sendable {
     public let rows: Int
     public let columns: Int
     /// The elements in row-major order, `rows · columns` of them.
-    public var values: [Double]
+    public internal(set) var values: [Double]
 
     /// A matrix of `rows × columns` holding `values` in row-major order.
     public init(rows: Int, columns: Int, values: [Double]) throws {
         guard rows >= 0, columns >= 0, values.count == rows * columns else {
             throw AnalysisError.invalidArgument("a \(rows) × \(columns) matrix needs \(max(rows * columns, 0)) values; found \(values.count)")
         }
+        self.rows = rows
+        self.columns = columns
+        self.values = values
+    }
+
+    /// `values.count == rows · columns` already holds.
+    init(validRows rows: Int, columns: Int, values: [Double]) {
         self.rows = rows
         self.columns = columns
         self.values = values
@@ -82,17 +92,12 @@ public struct DoubleMatrix: Equatable, Sendable {
     public func matmul(_ other: DoubleMatrix) -> DoubleMatrix {
         precondition(columns == other.rows, "matmul: \(rows) × \(columns) · \(other.rows) × \(other.columns)")
         var out = DoubleMatrix(rows: rows, columns: other.columns)
-        let (n, k) = (other.columns, columns)
+        guard rows > 0, other.columns > 0 else { return out }
         values.withUnsafeBufferPointer { a in
             other.values.withUnsafeBufferPointer { b in
                 out.values.withUnsafeMutableBufferPointer { c in
-                    for i in 0..<rows {
-                        for l in 0..<k {
-                            let x = a[i * k + l]
-                            if x == 0 { continue }
-                            for j in 0..<n { c[i * n + j] += x * b[l * n + j] }
-                        }
-                    }
+                    dgemm(m: rows, n: other.columns, k: columns, a: a.baseAddress!, lda: columns, b: b.baseAddress!, ldb: other.columns,
+                          c: c.baseAddress!, ldc: other.columns)
                 }
             }
         }
@@ -100,7 +105,63 @@ public struct DoubleMatrix: Equatable, Sendable {
     }
 
     /// Σ of squared elements, square-rooted.
-    public var frobeniusNorm: Double { values.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+    public var frobeniusNorm: Double {
+        values.withUnsafeBufferPointer { p in p.isEmpty ? 0 : ddot(p.count, p.baseAddress!, 1, p.baseAddress!, 1).squareRoot() }
+    }
+
+    /// The thin QR decomposition by Householder reflections: M = Q·R with Q [rows, k] having
+    /// orthonormal columns and R [k, columns] upper triangular (trapezoidal when wide),
+    /// k = min(rows, columns). Works for any rank.
+    public func qrDecomposition() -> (q: DoubleMatrix, r: DoubleMatrix) { householderQR(formingQ: true) }
+
+    /// R alone (Q is not formed). Since ‖Q·Y‖_F = ‖Y‖_F, R stands in for M in any Frobenius norm
+    /// of a product M·X at the size of M's smaller side (RᵀR = MᵀM).
+    public func qrR() -> DoubleMatrix { householderQR(formingQ: false).r }
+
+    private func householderQR(formingQ: Bool) -> (q: DoubleMatrix, r: DoubleMatrix) {
+        let (m, n) = (rows, columns), k = min(rows, columns)
+        var columnsOfA = transposed.values  // column j at [j·m ..< (j+1)·m]
+        var reflectors: [(start: Int, v: [Double], vv: Double)] = []
+        columnsOfA.withUnsafeMutableBufferPointer { a in
+            guard let base = a.baseAddress else { return }
+            for c in 0..<k {
+                let x = base + c * m + c, length = m - c
+                let norm = ddot(length, x, 1, x, 1).squareRoot()
+                if norm == 0 { continue }
+                let alpha = x[0] >= 0 ? -norm : norm
+                var v = Array(UnsafeBufferPointer(start: x, count: length))  // v = x − αe₁
+                v[0] -= alpha
+                let vv = v.withUnsafeBufferPointer { ddot(length, $0.baseAddress!, 1, $0.baseAddress!, 1) }
+                if vv == 0 { continue }
+                v.withUnsafeBufferPointer { v in
+                    for j in (c + 1)..<max(n, c + 1) {
+                        let column = base + j * m + c
+                        daxpy(length, -2 * ddot(length, v.baseAddress!, 1, column, 1) / vv, v.baseAddress!, 1, column, 1)
+                    }
+                }
+                x[0] = alpha
+                for i in 1..<max(length, 1) { x[i] = 0 }
+                if formingQ { reflectors.append((c, v, vv)) }
+            }
+        }
+        var r = DoubleMatrix(rows: k, columns: n)
+        for i in 0..<k { for j in i..<n { r.values[i * n + j] = columnsOfA[j * m + i] } }
+        guard formingQ else { return (DoubleMatrix(rows: 0, columns: 0), r) }
+        // Q = H₀·H₁·…·I[:, :k], applied right to left to the columns of the identity.
+        var columnsOfQ = [Double](repeating: 0, count: m * k)
+        for j in 0..<k { columnsOfQ[j * m + j] = 1 }
+        columnsOfQ.withUnsafeMutableBufferPointer { q in
+            for (start, v, vv) in reflectors.reversed() {
+                v.withUnsafeBufferPointer { v in
+                    for j in 0..<k {
+                        let column = q.baseAddress! + j * m + start
+                        daxpy(v.count, -2 * ddot(v.count, v.baseAddress!, 1, column, 1) / vv, v.baseAddress!, 1, column, 1)
+                    }
+                }
+            }
+        }
+        return (DoubleMatrix(validRows: k, columns: m, values: columnsOfQ).transposed, r)
+    }
 }
 
 /// A thin singular value decomposition `M = U · diag(S) · Vᵀ` of an m × n matrix, k = min(m, n).
@@ -141,28 +202,18 @@ extension DoubleMatrix {
             var rotated = false
             work.withUnsafeMutableBufferPointer { w in
                 vColumns.withUnsafeMutableBufferPointer { v in
+                    let (w, v) = (w.baseAddress!, v.baseAddress!)
                     for p in 0..<(n - 1) {
                         for q in (p + 1)..<n {
-                            var alpha = 0.0, beta = 0.0, gamma = 0.0
-                            for i in 0..<m {
-                                let (x, y) = (w[p * m + i], w[q * m + i])
-                                alpha += x * x; beta += y * y; gamma += x * y
-                            }
+                            let (x, y) = (w + p * m, w + q * m)
+                            let alpha = ddot(m, x, 1, x, 1), beta = ddot(m, y, 1, y, 1), gamma = ddot(m, x, 1, y, 1)
                             if gamma == 0 || abs(gamma) <= tolerance * (alpha * beta).squareRoot() { continue }
                             rotated = true
                             let zeta = (beta - alpha) / (2 * gamma)
                             let t = (zeta >= 0 ? 1.0 : -1.0) / (abs(zeta) + (1 + zeta * zeta).squareRoot())
                             let c = 1 / (1 + t * t).squareRoot(), s = c * t
-                            for i in 0..<m {
-                                let (x, y) = (w[p * m + i], w[q * m + i])
-                                w[p * m + i] = c * x - s * y
-                                w[q * m + i] = s * x + c * y
-                            }
-                            for i in 0..<n {
-                                let (x, y) = (v[p * n + i], v[q * n + i])
-                                v[p * n + i] = c * x - s * y
-                                v[q * n + i] = s * x + c * y
-                            }
+                            drotate(m, x, 1, y, 1, c: c, s: s)
+                            drotate(n, v + p * n, 1, v + q * n, 1, c: c, s: s)
                         }
                     }
                 }
@@ -228,6 +279,7 @@ extension DoubleMatrix {
             var rotated = false
             a.withUnsafeMutableBufferPointer { a in
                 vectors.withUnsafeMutableBufferPointer { v in
+                    let (a, v) = (a.baseAddress!, v.baseAddress!)
                     for p in 0..<(n - 1) {
                         for q in (p + 1)..<n where abs(a[p * n + q]) > threshold {
                             rotated = true
@@ -235,23 +287,11 @@ extension DoubleMatrix {
                             let theta = (a[q * n + q] - a[p * n + p]) / (2 * apq)
                             let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
                             let c = 1 / (t * t + 1).squareRoot(), s = t * c
-                            for k in 0..<n {  // columns p, q
-                                let (x, y) = (a[k * n + p], a[k * n + q])
-                                a[k * n + p] = c * x - s * y
-                                a[k * n + q] = s * x + c * y
-                            }
-                            for k in 0..<n {  // rows p, q
-                                let (x, y) = (a[p * n + k], a[q * n + k])
-                                a[p * n + k] = c * x - s * y
-                                a[q * n + k] = s * x + c * y
-                            }
+                            drotate(n, a + p, n, a + q, n, c: c, s: s)              // columns p, q
+                            drotate(n, a + p * n, 1, a + q * n, 1, c: c, s: s)      // rows p, q
                             a[p * n + q] = 0
                             a[q * n + p] = 0
-                            for k in 0..<n {
-                                let (x, y) = (v[k * n + p], v[k * n + q])
-                                v[k * n + p] = c * x - s * y
-                                v[k * n + q] = s * x + c * y
-                            }
+                            drotate(n, v + p, n, v + q, n, c: c, s: s)              // eigenvector columns
                         }
                     }
                 }

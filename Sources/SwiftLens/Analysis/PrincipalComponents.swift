@@ -1,4 +1,5 @@
 import Foundation
+import LensKernels
 
 /// Principal component analysis of a data matrix [n_samples, n_features], mean-centred (not
 /// standardised), as scikit-learn's `PCA` without whitening.
@@ -90,15 +91,13 @@ public struct PrincipalComponents: Sendable {
     static func gram(_ m: DoubleMatrix) -> DoubleMatrix {
         let (r, c) = (m.rows, m.columns)
         var g = DoubleMatrix(rows: r, columns: r)
+        guard r > 0, c > 0 else { return g }
         m.values.withUnsafeBufferPointer { a in
-            g.values.withUnsafeMutableBufferPointer { out in
-                for i in 0..<r {
-                    for j in i..<r {
-                        var dot = 0.0
-                        for l in 0..<c { dot += a[i * c + l] * a[j * c + l] }
-                        out[i * r + j] = dot
-                        out[j * r + i] = dot
-                    }
+            for i in 0..<r {
+                for j in i..<r {
+                    let dot = ddot(c, a.baseAddress! + i * c, 1, a.baseAddress! + j * c, 1)
+                    g[i, j] = dot
+                    g[j, i] = dot
                 }
             }
         }
