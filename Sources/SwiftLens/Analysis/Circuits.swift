@@ -95,10 +95,17 @@ extension FactoredMatrix {
         let (leftCores, rightCores) = (try left.rowCores(), try right.columnCores())
         let d = left.rdim, kl = min(left.ldim, left.mdim), kr = min(right.mdim, right.rdim)
         let (nl, nr) = (leftCores.count, rightCores.count)
-        // [nl·kl, d] · [d, nr·kr]: block (i, j) is C_L(i)·C_R(j).
+        // [nl·kl, d] · [d, nr·kr]: block (i, j) is C_L(i)·C_R(j); done for a few left matrices at a
+        // time so that the product stays under ~16M elements (GPT-2 small: 144 × 144 heads).
         let rows = Tensor(shape: [nl * kl, d], values: leftCores.flatMap { $0.values.map(Float.init) })
         let columns = Tensor(shape: [nr, d, kr], values: rightCores.flatMap { $0.values.map(Float.init) }).permuted(1, 0, 2).reshaped(d, nr * kr)
-        let squaredNorms = rows.matmul(columns).reshaped(nl, kl, nr, kr).square().sum(axes: [1, 3]).scalars  // ‖C_L(i)·C_R(j)‖²
+        var squaredNorms: [Float] = []  // ‖C_L(i)·C_R(j)‖², row-major over (i, j)
+        let chunk = max(1, (1 << 24) / max(kl * nr * kr, 1))
+        for first in stride(from: 0, to: nl, by: chunk) {
+            let last = min(first + chunk, nl)
+            let products = rows[(first * kl)..<(last * kl)].matmul(columns)
+            squaredNorms += products.reshaped(last - first, kl, nr, kr).square().sum(axes: [1, 3]).scalars
+        }
         let (leftNorms, rightNorms) = (leftCores.map(\.frobeniusNorm), rightCores.map(\.frobeniusNorm))
         let scores = squaredNorms.enumerated().map { index, value in
             Float(Double(value).squareRoot() / (leftNorms[index / max(nr, 1)] * rightNorms[index % max(nr, 1)]))
