@@ -11,7 +11,7 @@ import Foundation
 ///
 /// - only the logit positions the metric reads are normalised and unembedded;
 /// - variants of a small input run together, stacked along the batch axis (up to
-///   `maxBatchRows` rows), so the kernels see matrices big enough to use both cores;
+///   `maxBatchRows` token rows), so the kernels see matrices big enough to use both cores;
 /// - `run(shard:)` computes every n-th variant, and ``SweepResult/merging(_:)`` joins shards
 ///   run as separate processes (an array job on a cluster).
 ///
@@ -44,7 +44,9 @@ public struct Sweep {
     public var variants: [Variant]
     /// Hooks of the base run, applied once in every variant too (before the variant's own).
     public var baseHooks: [Hook] = []
-    /// Variants stacked into one batch have at most this many rows in all (variants × batch).
+    /// Variants of a small input run stacked along the batch axis, up to this many token rows in
+    /// all (variants × batch × positions): enough rows for efficient matrix products; larger
+    /// inputs run one variant at a time (stacking them would only copy).
     public var maxBatchRows = 512
     /// The shape results are reported in (default [variants.count]), e.g. [n_layers, n_heads].
     public var shape: [Int]?
@@ -125,7 +127,7 @@ public struct Sweep {
         // Group variants resuming in the same segment, earliest resume point first.
         let pending = resume.filter { $0.value < points.count && !shortcut.contains($0.key) }
             .sorted { ($0.value, $0.key) < ($1.value, $1.key) }
-        let perGroup = max(1, maxBatchRows / batch)
+        let perGroup = max(1, maxBatchRows / (batch * length))
         var groups: [[Int]] = []
         for (i, r) in pending {
             if let last = groups.last, last.count < perGroup,
