@@ -28,6 +28,7 @@ commands:
       --process applies TransformerLens's default weight processing first.
 \(TrainCommand.usage)
 \(SweepCommands.usage)
+\(ScoresCommand.usage)
   help
       this text
 """
@@ -71,6 +72,8 @@ func run(_ words: [String]) throws {
         try SweepCommands.ablate(Arguments(words, valued: SweepCommands.valued))
     case "patch":
         try SweepCommands.patch(Arguments(words, valued: SweepCommands.valued))
+    case "scores":
+        try ScoresCommand.run(Arguments(words, valued: ScoresCommand.valued))
     case "merge":
         try SweepCommands.merge(Arguments(words, valued: []))
     case "cache":

@@ -83,6 +83,9 @@ import Testing
             (["patch", model, "--clean", "[[1, 2]]", "--corrupted", "[[1, 2]]", "--axes", "layer,row"], "--axes takes"),
             (["patch", model, "--clean", "[[1, 2]]", "--corrupted", "[[1, 2]]", "--axes", "pos"], "the first axis must be layer"),
             (["merge", "/tmp/out.json"], "merge needs"),
+            (["scores", model, "--rrt", "8", "--tokens", "[[1, 2]]"], "not both"),
+            (["scores", model, "--top", "-1"], "--top expects a non-negative number"),
+            (["scores", model, "--tokens", "[[" + Array(repeating: "1", count: 65).joined(separator: ", ") + "]]"], "exceed the model's n_ctx"),
         ]
         for (arguments, fragment) in cases {
             let (status, output) = try Self.lens(arguments)
@@ -142,5 +145,36 @@ import Testing
         #expect(attribution.status == 0 && attribution.output.contains("attribution patching"), "\(attribution.output)")
         let path = try Self.lens(["patch", model, "--clean", clean, "--corrupted", corrupted, "--path-from", "0.1", "--component", "v"])
         #expect(path.status == 0 && path.output.contains("path patching"), "\(path.output)")
+    }
+
+    /// `lens scores` on the committed trained model names its heads, and what it writes is the
+    /// library's numbers.
+    @Test func scoresNameTheTrainedModelsHeads() throws {
+        let model = Fixtures.url("trained/recipeR-2L-s0/final")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lens-scores-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let (status, output) = try Self.lens(["scores", model.path, "--rrt", "20x4", "--seed", "3", "--out", out.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("previous-token heads above 0.4: L0H3 ("), "\(output)")
+        #expect(output.contains("induction heads above 0.4: L1H0 (") && output.contains("L1H3 ("), "\(output)")
+        #expect(output.contains("k-composition: L0H3→L1"), "\(output)")
+
+        let written = try SafetensorsFile(contentsOf: out)
+        let loaded = try HookedTransformer.load(directory: model)
+        let tokens = RepeatedRandomTokens.batch(count: 4, length: 20, vocabularySize: loaded.config.dVocab, seed: 3)
+        #expect(try written.intTensor("tokens") == tokens)
+        let head = try HeadScores.measure(loaded, repeatedTokens: tokens)
+        #expect(try written.tensor("induction").maxAbsoluteDifference(head.induction) < 1e-6)
+        #expect(try written.tensor("previous_token").maxAbsoluteDifference(head.previousToken) < 1e-6)
+        #expect(try written.tensor("detect_induction").maxAbsoluteDifference(loaded.detectHead(tokens, pattern: .induction)) < 1e-6)
+        #expect(try written.tensor("copying_logit").maxAbsoluteDifference(CopyingScore.measure(loaded, repeatedTokens: tokens)) < 1e-5)
+        #expect(try written.tensor("composition_k").maxAbsoluteDifference(loaded.allCompositionScores(.k)) < 1e-6)
+        let ov = try loaded.copyingScores()
+        #expect(try written.tensor("copying_ov_eigenvalues").maxAbsoluteDifference(ov.eigenvalueScore) < 1e-6)
+        #expect(try written.tensor("copying_ov_top1").maxAbsoluteDifference(#require(ov.topOneAccuracy)) == 0)
+
+        // Tokens that are not repeats: only the detect_head scores and the circuit scores.
+        let (plainStatus, plain) = try Self.lens(["scores", model.path, "--tokens", "[[5, 9, 2, 7, 1, 3, 8, 4]]"])
+        #expect(plainStatus == 0 && plain.contains("are not [r, r] repeats") && !plain.contains("induct "), "\(plain)")
     }
 }

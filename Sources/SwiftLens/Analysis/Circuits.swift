@@ -74,9 +74,10 @@ extension HookedTransformer {
         try CompositionBaseline(dModel: config.dModel, dHead: config.dHead, samples: samples, seed: seed)
     }
 
-    /// The three copying measures of every head's full OV circuit (induction.md §1.2).
-    public func copyingScores() throws -> CopyingScores {
-        try CopyingScores(fullOVCircuit: fullOVCircuit())
+    /// The three copying measures of every head's full OV circuit (induction.md §1.2); the
+    /// top-1 accuracy, quadratic in the vocabulary, only if `topOneAccuracy`.
+    public func copyingScores(topOneAccuracy: Bool = true) throws -> CopyingScores {
+        try CopyingScores(fullOVCircuit: fullOVCircuit(), topOneAccuracy: topOneAccuracy)
     }
 }
 
@@ -163,12 +164,13 @@ public struct CopyingScores: Sendable {
     public let eigenvalueScore: Tensor
     /// #{Re λ > 0} / #{λ ≠ 0} (a coarser, tutorial variant); |λ| ≤ 1e-6·max|λ| counts as zero.
     public let positiveEigenvalueFraction: Tensor
-    /// The fraction of tokens t whose row of M has its largest logit at t (ARENA `top_1_acc`).
-    public let topOneAccuracy: Tensor
+    /// The fraction of tokens t whose row of M has its largest logit at t (ARENA `top_1_acc`);
+    /// nil when not asked for (it costs 2·d_vocab²·d_head flops per head: 46 TFLOP for GPT-2 small).
+    public let topOneAccuracy: Tensor?
 
     /// The scores of a square factored full OV circuit [..., d_vocab, d_vocab]. Row blocks of M
     /// are materialised 1,024 tokens at a time for the top-1 accuracy.
-    public init(fullOVCircuit circuit: FactoredMatrix) throws {
+    public init(fullOVCircuit circuit: FactoredMatrix, topOneAccuracy withTopOne: Bool = true) throws {
         let (re, im) = try circuit.eigenvalues
         let m = circuit.mdim
         var scores: [Float] = [], fractions: [Float] = []
@@ -178,8 +180,16 @@ public struct CopyingScores: Sendable {
             scores.append(Float(Self.eigenvalueScore(pairs)))
             fractions.append(Float(Self.positiveFraction(pairs)))
         }
+        let shape = circuit.leadingShape
+        eigenvalueScore = Tensor(shape: shape, values: scores)
+        positiveEigenvalueFraction = Tensor(shape: shape, values: fractions)
+        topOneAccuracy = withTopOne ? Self.topOneAccuracy(circuit) : nil
+    }
+
+    /// The top-1 accuracy of every matrix of a square factored circuit, [leading shape].
+    public static func topOneAccuracy(_ circuit: FactoredMatrix) -> Tensor {
         var accuracies: [Float] = []
-        let vocabulary = circuit.ldim, blockRows = 1024
+        let (vocabulary, m, blockRows) = (circuit.ldim, circuit.mdim, 1024)
         let (a, b) = (circuit.A.reshaped([-1, vocabulary, m]), circuit.B.reshaped([-1, m, circuit.rdim]))
         for head in 0..<circuit.batch {
             var correct = 0
@@ -190,10 +200,7 @@ public struct CopyingScores: Sendable {
             }
             accuracies.append(Float(correct) / Float(max(vocabulary, 1)))
         }
-        let shape = circuit.leadingShape
-        eigenvalueScore = Tensor(shape: shape, values: scores)
-        positiveEigenvalueFraction = Tensor(shape: shape, values: fractions)
-        topOneAccuracy = Tensor(shape: shape, values: accuracies)
+        return Tensor(shape: circuit.leadingShape, values: accuracies)
     }
 
     /// Re(Σλ)/Σ|λ| (0 when every eigenvalue is zero).
