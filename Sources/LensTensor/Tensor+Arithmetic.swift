@@ -144,6 +144,25 @@ extension Tensor {
         return broadcasting(.power, Tensor(scalar: exponent))
     }
 
+    /// `self * scale + bias` for `self` [..., n], a per-row `scale` [..., 1] and `bias` [n], in
+    /// one pass over the output (two broadcasting ops would make two, and a temporary): e.g.
+    /// logits whose rows are divided by a norm's scale and offset by the unembedding bias.
+    public func scaledRows(by scale: Tensor, adding bias: Tensor) -> Tensor {
+        let n = shape.last ?? 1
+        precondition(rank >= 1 && scale.shape == Array(shape.dropLast()) + [1] && bias.shape == [n],
+                     "scaledRows(by:adding:) needs [..., n], [..., 1] and [n]; got \(shape), \(scale.shape), \(bias.shape)")
+        if GradientTape.recording(self, scale, bias) != nil { return self * scale + bias }
+        let out = Tensor(uninitializedShape: shape)
+        let (x, s, b, o) = (SendableFloats(pointer), SendableFloats(scale.pointer), SendableFloats(bias.pointer), SendableFloats(out.pointer))
+        LensKernels.parallelChunks(scale.count, work: count) { rows in
+            for r in rows {
+                LensKernels.binary(.multiply, x.pointer + r * n, 1, s.pointer + r, 0, o.pointer + r * n, n)
+                LensKernels.binary(.add, o.pointer + r * n, 1, b.pointer, 1, o.pointer + r * n, n)
+            }
+        }
+        return out
+    }
+
     // MARK: Comparisons (1 where true, 0 where false; no gradient)
 
     public static func .> (a: Tensor, b: Tensor) -> Tensor { a.broadcasting(.greater, b).detached }

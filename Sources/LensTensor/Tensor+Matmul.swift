@@ -101,5 +101,23 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// `base + self · weight` for `self` [..., k], `weight` [k, n] and `base` [..., n]: the GEMM
+    /// accumulates onto a copy of `base`, which saves the separate sum's pass over the output
+    /// and its allocation (a residual update, or logits updated by a low-rank change).
+    public func matmul(_ weight: Tensor, adding base: Tensor) -> Tensor {
+        precondition(rank >= 1 && weight.rank == 2 && shape[rank - 1] == weight.shape[0]
+                     && base.shape == Array(shape.dropLast()) + [weight.shape[1]],
+                     "matmul(_:adding:) needs [..., k] · [k, n] + [..., n]; got \(shape) · \(weight.shape) + \(base.shape)")
+        if GradientTape.recording(self, weight, base) != nil { return base + matmul(weight) }
+        let (k, n) = (weight.shape[0], weight.shape[1])
+        let rows = count / Swift.max(k, 1)
+        let out = Tensor(uninitializedShape: base.shape)
+        out.pointer.update(from: base.pointer, count: base.count)
+        LensKernels.sgemm(m: rows, n: n, k: k, a: pointer, lda: k, b: weight.pointer, ldb: n, beta: 1, c: out.pointer, ldc: n)
+        return out
+    }
+}
+
 /// `a · b`; see ``Tensor/matmul(_:transposeSelf:transposeOther:)``.
 public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { a.matmul(b) }

@@ -154,6 +154,12 @@ import Testing
         checkGradients([random([4], seed: 105), b], "vector × matrix") { $0[0].matmul($0[1]) }
         checkGradients([random([2, 3, 4], seed: 107), b, random([5], seed: 108)], "linear with bias") { $0[0].matmul($0[1], bias: $0[2]) }
         checkGradients([a, random([4], seed: 106)], "matrix × vector") { $0[0].matmul($0[1]) }
+        checkGradients([random([2, 3, 4], seed: 109), b, random([2, 3, 5], seed: 113)], "product adding a base") {
+            $0[0].matmul($0[1], adding: $0[2])
+        }
+        checkGradients([random([2, 3, 5], seed: 114), random([2, 3, 1], seed: 115), random([5], seed: 116)], "scaled rows") {
+            $0[0].scaledRows(by: $0[1], adding: $0[2])
+        }
     }
 
     @Test func einsumContractions() {

@@ -178,6 +178,19 @@ import Testing
         #expect(Tensor([[1, 2], [3, 4]]).matmul(Tensor([1, 1])).scalars == [3, 7])
     }
 
+    /// The fused forms equal the ops they fuse, and leave their inputs alone.
+    @Test func fusedProductAndRowAffine() {
+        let a = Tensor.randomNormal([3, 7, 33], seed: 8), w = Tensor.randomNormal([33, 19], seed: 9)
+        let base = Tensor.randomNormal([3, 7, 19], seed: 10), kept = base.scalars
+        #expect(a.matmul(w, adding: base).isApproximatelyEqual(to: base + a.matmul(w), absoluteTolerance: 1e-5))
+        #expect(base.scalars == kept)
+        let scale = Tensor.randomNormal([3, 7, 1], seed: 11), bias = Tensor.randomNormal([19], seed: 12)
+        #expect(base.scaledRows(by: scale, adding: bias).isApproximatelyEqual(to: base * scale + bias, absoluteTolerance: 1e-6))
+        let big = Tensor.randomNormal([300, 1000], seed: 13), rowScale = Tensor.randomNormal([300, 1], seed: 14)
+        let rowBias = Tensor.randomNormal([1000], seed: 15)
+        #expect(big.scaledRows(by: rowScale, adding: rowBias).isApproximatelyEqual(to: big * rowScale + rowBias, absoluteTolerance: 1e-6))
+    }
+
     @Test func einsumMatchesLoops() {
         let q = Tensor.randomNormal([2, 3, 2, 4], seed: 8), kk = Tensor.randomNormal([2, 5, 2, 4], seed: 9)
         let s = einsum("bqhd,bkhd->bhqk", q, kk)

@@ -40,13 +40,15 @@ public struct Attention {
 
     /// Runs attention on the (normalised) inputs, [batch, pos, d_model] each, and returns the
     /// attention output before `hook_attn_out` (Σ heads + b_O), [batch, pos, d_model].
+    /// Fewer queries than keys are the last positions of the sequence (query i sits at position
+    /// i + keys − queries), as when the last block runs only the positions a metric reads.
     func callAsFunction(query xq: Tensor, key xk: Tensor, value xv: Tensor, hooks: HookRunner) throws -> Tensor {
         var q = try hooks.fire(.q(layer), project(xq, wQ, bQ, slot: 0))
         var k = try hooks.fire(.k(layer), project(xk, wK, bK, slot: 1))
         var v = try hooks.fire(.v(layer), project(xv, wV, bV, slot: 2))
         if let rotary {
-            q = try hooks.fire(.rotQ(layer), rotary(q))
-            k = try hooks.fire(.rotK(layer), rotary(k))
+            q = try hooks.fire(.rotQ(layer), rotary(q, startingAt: k.shape[1] - q.shape[1]))
+            k = try hooks.fire(.rotK(layer), rotary(k, startingAt: 0))
         }
         if let smear {
             // k_j ← σ(α)·k_j + (1 − σ(α))·k_{j−1} per head; position 0 keeps its key.

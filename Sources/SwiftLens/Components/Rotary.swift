@@ -33,12 +33,12 @@ public struct Rotary {
         cos = Tensor(shape: [contextLength, rotaryDim], values: c)
     }
 
-    /// Rotates [batch, pos, head, d_head] queries or keys at positions 0 ..< pos.
-    func callAsFunction(_ x: Tensor) -> Tensor {
+    /// Rotates [batch, pos, head, d_head] queries or keys at positions start ..< start + pos.
+    func callAsFunction(_ x: Tensor, startingAt start: Int) -> Tensor {
         let positions = x.shape[1], dHead = x.shape[3]
         let rotated = rotaryDim == dHead ? x : x[.ellipsis, ..<rotaryDim]
-        let cosP = cos[..<positions].reshaped(1, positions, 1, rotaryDim)
-        let sinP = sin[..<positions].reshaped(1, positions, 1, rotaryDim)
+        let cosP = cos[start..<(start + positions)].reshaped(1, positions, 1, rotaryDim)
+        let sinP = sin[start..<(start + positions)].reshaped(1, positions, 1, rotaryDim)
         let turned: Tensor
         if adjacentPairs {
             // (a, b) → (−b, a) on each pair (2i, 2i+1).

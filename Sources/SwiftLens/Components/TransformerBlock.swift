@@ -16,12 +16,25 @@ public struct TransformerBlock {
 
     /// [batch, pos, d_model] → [batch, pos, d_model]. `shortformerPositions` (if given) is added
     /// to the query and key inputs only.
-    func callAsFunction(_ input: Tensor, shortformerPositions: Tensor?, hooks: HookRunner) throws -> Tensor {
-        let residPre = try hooks.fire(.residPre(layer), input)
+    ///
+    /// With `queryRows` (see ``canRestrictQueries(_:)``) only those positions come out,
+    /// [batch, queryRows.count, d_model]: their queries attend to the keys and values of
+    /// positions ..< queryRows.upperBound, and the MLP runs on them alone — all a metric reading
+    /// those positions' logits needs from the last block.
+    func callAsFunction(_ input: Tensor, shortformerPositions: Tensor?, hooks: HookRunner,
+                        queryRows: Range<Int>? = nil) throws -> Tensor {
+        var residPre = try hooks.fire(.residPre(layer), input)
         let normalized = try ln1.map { try $0(residPre, scaleName: .scale(layer, .ln1), normalizedName: .normalized(layer, .ln1), hooks: hooks) }
             ?? residPre
-        let queryKeyInput = shortformerPositions.map { normalized + $0 } ?? normalized
-        let attnOut = try hooks.fire(.attnOut(layer), attn(query: queryKeyInput, key: queryKeyInput, value: normalized, hooks: hooks))
+        let attnOut: Tensor
+        if let rows = queryRows {
+            let seen = rows.upperBound == normalized.shape[1] ? normalized : normalized[.all, ..<rows.upperBound]
+            attnOut = try hooks.fire(.attnOut(layer), attn(query: normalized[.all, rows], key: seen, value: seen, hooks: hooks))
+            residPre = residPre[.all, rows]
+        } else {
+            let queryKeyInput = shortformerPositions.map { normalized + $0 } ?? normalized
+            attnOut = try hooks.fire(.attnOut(layer), attn(query: queryKeyInput, key: queryKeyInput, value: normalized, hooks: hooks))
+        }
         guard let mlp else {
             return try hooks.fire(.residPost(layer), residPre + attnOut)
         }
@@ -34,6 +47,13 @@ public struct TransformerBlock {
         let mlpIn = try hooks.fire(.mlpIn(layer), residMid)
         let mlpOut = try hooks.fire(.mlpOut(layer), mlp(normalize2(mlpIn, hooks), hooks: hooks))
         return try hooks.fire(.residPost(layer), residMid + mlpOut)
+    }
+
+    /// Whether the block may run with `queryRows`: nothing is attached to (or resumed at) any
+    /// of its points after the first norm, so no hook would see the shorter tensors.
+    func canRestrictQueries(_ hooks: HookRunner) -> Bool {
+        let early: Set<HookName> = [.residPre(layer), .scale(layer, .ln1), .normalized(layer, .ln1)]
+        return hookPoints().allSatisfy { early.contains($0) || (!hooks.isHooked($0) && hooks.resumeValues[$0] == nil) }
     }
 
     private func normalize2(_ x: Tensor, _ hooks: HookRunner) throws -> Tensor {

@@ -101,17 +101,13 @@ struct LastLayerHeadShortcut {
             if headProducts[head] == nil {
                 headProducts[head] = Self.centred(wO[head], model).matmul(Self.outputMatrix(model))
             }
-            product = product + read.matmul(headProducts[head]!)
-            let d = read.matmul(wO[head])
-            delta = delta.map { $0 + d } ?? d
+            product = read.matmul(headProducts[head]!, adding: product)
+            delta = delta.map { read.matmul(wO[head], adding: $0) } ?? read.matmul(wO[head])
         }
-        var logits = product
-        if let ln = model.lnFinal {
-            let x = delta.map { residual + $0 } ?? residual
-            let xc = ln.isRMS ? x : x - x.mean(axis: -1, keepDims: true)
-            let scale = (xc.square().mean(axis: -1, keepDims: true) + ln.eps).sqrt()
-            logits = logits / scale
-        }
-        return logits + offset
+        guard let ln = model.lnFinal else { return product + offset }
+        let x = delta.map { residual + $0 } ?? residual
+        let xc = ln.isRMS ? x : x - x.mean(axis: -1, keepDims: true)
+        let scale = (xc.square().mean(axis: -1, keepDims: true) + ln.eps).sqrt()
+        return product.scaledRows(by: 1 / scale, adding: offset)
     }
 }

@@ -67,7 +67,8 @@ public struct Sweep {
         let points = model.hookPoints
         let order = Dictionary(uniqueKeysWithValues: points.enumerated().map { ($1, $0) })
         let (batch, length) = (tokens.shape[0], tokens.shape[1])
-        let positions = try metric.positions.index(length: length)
+        let rows = try metric.positions.rows(length: length)
+        let positions = rows.map { TensorIndex.stride($0.lowerBound, $0.upperBound) }
 
         // Where each variant resumes: the first point (in firing order) any of its hooks touches.
         var resume: [Int: Int] = [:]
@@ -107,10 +108,18 @@ public struct Sweep {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        let (baseLogits, baseCache) = wanted.isEmpty
-            ? (try model(tokens, hooks: baseHooks), ActivationCache(layerCount: model.config.nLayers))
-            : try model.runWithCache(tokens, names: .only(points.filter(wanted.contains)), hooks: baseHooks)
-        let baseline = try metric.evaluate(positions.map { baseLogits[.all, $0] } ?? baseLogits)
+        var baseCache = ActivationCache(layerCount: model.config.nLayers)
+        let cached = points.filter(wanted.contains)
+        // The base run too computes only the metric's positions of the last block and the final
+        // norm — unless variants resume in the final norm and need all of its positions.
+        let baseRows = cached.contains { segmentKey($0) == model.config.nLayers } ? nil : rows
+        func baseRun(_ extra: [Hook]) throws -> Tensor {
+            try model.run(tokens: tokens, residual: nil, start: 0, stop: model.config.nLayers,
+                          runner: model.makeRunner(baseHooks + extra), logitRows: baseRows)
+        }
+        let baseLogits = cached.isEmpty ? try baseRun([])
+            : try model.withCaching(cached, positions: nil, into: &baseCache) { try baseRun([$0]) }
+        let baseline = try metric.evaluate(baseRows == nil ? positions.map { baseLogits[.all, $0] } ?? baseLogits : baseLogits)
 
         var values = [Float?](repeating: nil, count: variants.count)
         // Variants without hooks are the base run.
@@ -141,7 +150,7 @@ public struct Sweep {
         for group in groups {
             let r = resume[group[0]]!
             let logits = try runGroup(group, resumingAt: r, points: points, order: order, tokens: tokens,
-                                      base: baseCache, positions: positions)
+                                      base: baseCache, rows: rows)
             for (k, i) in group.enumerated() {
                 values[i] = try metric.evaluate(group.count == 1 ? logits : logits[(k * batch)..<((k + 1) * batch)])
             }
@@ -176,7 +185,7 @@ public struct Sweep {
     /// Runs the variants `group` stacked along the batch axis, resuming at point `r`; returns
     /// the logits at the metric's positions, [group.count · batch, n_positions, d_vocab_out].
     private func runGroup(_ group: [Int], resumingAt r: Int, points: [HookName], order: [HookName: Int],
-                          tokens: IntTensor, base: ActivationCache, positions: TensorIndex?) throws -> Tensor {
+                          tokens: IntTensor, base: ActivationCache, rows: Range<Int>?) throws -> Tensor {
         let copies = group.count
         func tiled(_ t: Tensor) -> Tensor { copies == 1 ? t : Tensor.concatenate(Array(repeating: t, count: copies), axis: 0) }
         let segment = segmentRange(of: r, points: points)
@@ -201,19 +210,19 @@ public struct Sweep {
         let touchesFinalNorm = group.contains { i in
             variants[i].hooks.contains { hook in points.contains { segmentKey($0) == model.config.nLayers && hook.target.matches($0) } }
         }
-        let early = touchesFinalNorm ? nil : positions
+        let early = touchesFinalNorm ? nil : rows
         let key = segmentKey(points[r])
         let logits: Tensor
         if key < 0 {
             let stackedTokens = copies == 1 ? tokens : IntTensor.concatenate(Array(repeating: tokens, count: copies), axis: 0)
             logits = try model.run(tokens: stackedTokens, residual: nil, start: 0, stop: model.config.nLayers, runner: runner,
-                                   logitPositions: early)
+                                   logitRows: early)
         } else {
             let entry = try base.tensor(entryResidual(of: r, points: points)!)
             logits = try model.run(tokens: nil, residual: tiled(entry), start: min(key, model.config.nLayers),
-                                   stop: model.config.nLayers, runner: runner, logitPositions: early)
+                                   stop: model.config.nLayers, runner: runner, logitRows: early)
         }
-        if touchesFinalNorm, let positions { return logits[.all, positions] }
+        if touchesFinalNorm, let rows { return logits[.all, rows] }
         return logits
     }
 

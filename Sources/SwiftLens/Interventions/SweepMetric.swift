@@ -26,16 +26,16 @@ public struct SweepMetric {
             }
         }
 
-        /// The slice of the position axis (keeping the axis), checked against `length`.
-        func index(length: Int) throws -> TensorIndex? {
+        /// The positions read, checked against `length` (nil: all of them).
+        func rows(length: Int) throws -> Range<Int>? {
             switch self {
             case .all: return nil
-            case .last: return .stride(length - 1, length)
+            case .last: return (length - 1)..<length
             case .range(let r):
                 guard r.lowerBound >= 0, r.upperBound <= length, !r.isEmpty else {
                     throw SweepError.positionsOutOfRange(r, length: length)
                 }
-                return .stride(r.lowerBound, r.upperBound)
+                return r
             }
         }
     }

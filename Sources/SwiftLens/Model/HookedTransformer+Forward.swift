@@ -129,9 +129,11 @@ extension HookedTransformer {
     /// The forward pass over blocks `start ..< stop`, from tokens (embedding included) or from a
     /// residual stream; logits when `stop` is the last layer, else the residual. With
     /// `logitPositions`, only those positions of the final residual are normalised and
-    /// unembedded (a metric that reads a few positions need not pay for the rest).
+    /// unembedded (a metric that reads a few positions need not pay for the rest), and — when
+    /// nothing is attached past its first norm — the last block computes its queries, attention
+    /// and MLP at those positions only (keys and values up to the last of them).
     func run(tokens: IntTensor?, residual: Tensor?, start: Int, stop: Int, runner: HookRunner,
-             logitPositions: TensorIndex? = nil) throws -> Tensor {
+             logitRows: Range<Int>? = nil) throws -> Tensor {
         var x: Tensor
         var shortformer: Tensor?
         if let tokens {
@@ -147,11 +149,14 @@ extension HookedTransformer {
                 shortformer = posEmbed(batch: x.shape[0], positions: x.shape[1])
             }
         }
+        let restrictLast = stop == config.nLayers && start < stop && shortformer == nil && logitRows != nil
+            && blocks[stop - 1].canRestrictQueries(runner)
         for layer in start..<stop {
-            x = try blocks[layer](x, shortformerPositions: shortformer, hooks: runner)
+            let rows = restrictLast && layer == stop - 1 ? logitRows : nil
+            x = try blocks[layer](x, shortformerPositions: shortformer, hooks: runner, queryRows: rows)
         }
         if stop < config.nLayers { return x }
-        if let logitPositions { x = x[.all, logitPositions] }
+        if let logitRows, !restrictLast { x = x[.all, logitRows] }
         if let lnFinal {
             x = try lnFinal(x, scaleName: .finalScale, normalizedName: .finalNormalized, hooks: runner)
         }
