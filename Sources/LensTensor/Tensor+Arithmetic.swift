@@ -144,20 +144,23 @@ extension Tensor {
         return broadcasting(.power, Tensor(scalar: exponent))
     }
 
-    /// `self * scale + bias` for `self` [..., n], a per-row `scale` [..., 1] and `bias` [n], in
-    /// one pass over the output (two broadcasting ops would make two, and a temporary): e.g.
-    /// logits whose rows are divided by a norm's scale and offset by the unembedding bias.
-    public func scaledRows(by scale: Tensor, adding bias: Tensor) -> Tensor {
+    /// `self * scale + bias` for `self` [..., n], a per-row `scale` [..., 1] and an optional
+    /// `bias` [n], in one pass over the output (two broadcasting ops would make two, and a
+    /// temporary): e.g. logits whose rows are divided by a norm's scale and offset by a bias.
+    public func scaledRows(by scale: Tensor, adding bias: Tensor? = nil) -> Tensor {
         let n = shape.last ?? 1
-        precondition(rank >= 1 && scale.shape == Array(shape.dropLast()) + [1] && bias.shape == [n],
-                     "scaledRows(by:adding:) needs [..., n], [..., 1] and [n]; got \(shape), \(scale.shape), \(bias.shape)")
-        if GradientTape.recording(self, scale, bias) != nil { return self * scale + bias }
+        precondition(rank >= 1 && scale.shape == Array(shape.dropLast()) + [1] && (bias == nil || bias!.shape == [n]),
+                     "scaledRows(by:adding:) needs [..., n], [..., 1] and [n]; got \(shape), \(scale.shape), \(bias?.shape ?? [])")
+        if GradientTape.recording(self, scale) != nil || bias.map({ GradientTape.recording($0) != nil }) == true {
+            return bias.map { self * scale + $0 } ?? self * scale
+        }
         let out = Tensor(uninitializedShape: shape)
-        let (x, s, b, o) = (SendableFloats(pointer), SendableFloats(scale.pointer), SendableFloats(bias.pointer), SendableFloats(out.pointer))
+        let (x, s, o) = (SendableFloats(pointer), SendableFloats(scale.pointer), SendableFloats(out.pointer))
+        let b = bias.map { SendableFloats($0.pointer) }
         LensKernels.parallelChunks(scale.count, work: count) { rows in
             for r in rows {
                 LensKernels.binary(.multiply, x.pointer + r * n, 1, s.pointer + r, 0, o.pointer + r * n, n)
-                LensKernels.binary(.add, o.pointer + r * n, 1, b.pointer, 1, o.pointer + r * n, n)
+                if let b { LensKernels.binary(.add, o.pointer + r * n, 1, b.pointer, 1, o.pointer + r * n, n) }
             }
         }
         return out

@@ -186,6 +186,7 @@ import Testing
         #expect(base.scalars == kept)
         let scale = Tensor.randomNormal([3, 7, 1], seed: 11), bias = Tensor.randomNormal([19], seed: 12)
         #expect(base.scaledRows(by: scale, adding: bias).isApproximatelyEqual(to: base * scale + bias, absoluteTolerance: 1e-6))
+        #expect(base.scaledRows(by: scale).isApproximatelyEqual(to: base * scale, absoluteTolerance: 1e-6))
         let big = Tensor.randomNormal([300, 1000], seed: 13), rowScale = Tensor.randomNormal([300, 1], seed: 14)
         let rowBias = Tensor.randomNormal([1000], seed: 15)
         #expect(big.scaledRows(by: rowScale, adding: rowBias).isApproximatelyEqual(to: big * rowScale + rowBias, absoluteTolerance: 1e-6))

@@ -51,16 +51,19 @@ struct LastLayerHeadShortcut {
         [.z(model.config.nLayers - 1), .residPost(model.config.nLayers - 1)]
     }
 
-    init(model: HookedTransformer, base: ActivationCache, positions: TensorIndex?) throws {
+    /// - Parameter logits: the base run's logits at the metric's positions, = x̃W'/σ(x) + c, from
+    ///   which x̃W' is recovered in one pass instead of a d_model × d_vocab product per row.
+    init(model: HookedTransformer, base: ActivationCache, logits: Tensor, positions: TensorIndex?) throws {
         self.model = model
         layer = model.config.nLayers - 1
         baseZ = try base.tensor(.z(layer))
         let final = try base.tensor(.residPost(layer))
         residual = positions.map { final[.all, $0] } ?? final
         self.positions = positions
-        baseProduct = Self.centred(residual, model).matmul(Self.outputMatrix(model))
         let wU = model.unembed.wU
         offset = model.lnFinal?.b.map { $0.reshaped(1, -1).matmul(wU).reshaped(-1) + model.unembed.bU } ?? model.unembed.bU
+        let (rows, c) = (residual, offset)
+        baseProduct = model.lnFinal.map { (logits - c).scaledRows(by: Self.scale(of: rows, $0)) } ?? logits - c
     }
 
     /// The logits at the metric's positions of the base run with `hooks` applied to the last
@@ -105,9 +108,12 @@ struct LastLayerHeadShortcut {
             delta = delta.map { read.matmul(wO[head], adding: $0) } ?? read.matmul(wO[head])
         }
         guard let ln = model.lnFinal else { return product + offset }
-        let x = delta.map { residual + $0 } ?? residual
+        return product.scaledRows(by: 1 / Self.scale(of: delta.map { residual + $0 } ?? residual, ln), adding: offset)
+    }
+
+    /// The final norm's scale σ(x) of residual rows x, [..., 1].
+    private static func scale(of x: Tensor, _ ln: LayerNorm) -> Tensor {
         let xc = ln.isRMS ? x : x - x.mean(axis: -1, keepDims: true)
-        let scale = (xc.square().mean(axis: -1, keepDims: true) + ln.eps).sqrt()
-        return product.scaledRows(by: 1 / scale, adding: offset)
+        return (xc.square().mean(axis: -1, keepDims: true) + ln.eps).sqrt()
     }
 }

@@ -119,14 +119,15 @@ public struct Sweep {
         }
         let baseLogits = cached.isEmpty ? try baseRun([])
             : try model.withCaching(cached, positions: nil, into: &baseCache) { try baseRun([$0]) }
-        let baseline = try metric.evaluate(baseRows == nil ? positions.map { baseLogits[.all, $0] } ?? baseLogits : baseLogits)
+        let baseRead = baseRows == nil ? positions.map { baseLogits[.all, $0] } ?? baseLogits : baseLogits
+        let baseline = try metric.evaluate(baseRead)
 
         var values = [Float?](repeating: nil, count: variants.count)
         // Variants without hooks are the base run.
         for (i, r) in resume where r == points.count { values[i] = baseline }
         var done = 0
         if !shortcut.isEmpty {
-            var fast = try LastLayerHeadShortcut(model: model, base: baseCache, positions: positions)
+            var fast = try LastLayerHeadShortcut(model: model, base: baseCache, logits: baseRead, positions: positions)
             for i in shortcut.sorted() {
                 values[i] = try metric.evaluate(fast.logits(hooks: variants[i].hooks))
                 done += 1
