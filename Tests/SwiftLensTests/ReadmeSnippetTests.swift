@@ -66,4 +66,33 @@ import Testing
                                            senders: [(layer: 0, head: 3)], component: .k)
         #expect(grid.shape == [2, 62, 4] && losses.shape == [2, 4] && estimate.shape == [2, 4] && paths.shape == [2, 4])
     }
+
+    /// The README's circuits, scores and cache-analysis snippet.
+    @Test func circuitsScoresAndCacheAnalysis() throws {
+        let model = try HookedTransformer.load(directory: Fixtures.url("trained/recipeR-2L-s0/final"))
+        let rrt = RepeatedRandomTokens.batch(count: 8, length: 32, vocabularySize: model.config.dVocab, seed: 0)
+        let scores = try HeadScores.measure(model, repeatedTokens: rrt)
+        let detected = try model.detectHead(rrt, pattern: .previousToken)
+        let copying = try CopyingScore.measure(model, repeatedTokens: rrt)
+        let inductionLoss = try model.inductionLoss(rrt)
+
+        let ov = try model.fullOVCircuit()
+        let eigenvalueScores = try model.copyingScores().eigenvalueScore
+        let kComposition = try model.allCompositionScores(.k)
+        let baseline = try model.randomCompositionBaseline()
+
+        let (_, cache) = try model.runWithCache(rrt)
+        let layers = try cache.accumulatedResid(applyLN: true)
+        let heads = try cache.stackHeadResults(positions: .range(0..<63))
+        let attribution = try cache.logitAttrs(heads.tensor, tokens: rrt[.all, 1...], positions: .range(0..<63))
+        let lens = try cache.logitLens()
+
+        #expect(scores.induction[1, 0].scalar > 0.5 && detected[0, 3].scalar > 0.5 && copying[1, 0].scalar > 0.5)
+        #expect(inductionLoss < 1 && ov.shape == [2, 4, 64, 64] && eigenvalueScores[1, 2].scalar > 0.9)
+        #expect(kComposition[0, 3, 1, 0].scalar > baseline.mean + 5 * baseline.standardDeviation)
+        #expect(layers.count == 3 && heads.count == 8 && attribution.shape == [8, 8, 63] && lens.logits.shape[0] == 3)
+        // The induction heads' direct effect on the next token dominates in the second half.
+        let secondHalf = attribution[.all, .all, 32...].mean(axes: [1, 2]).scalars
+        #expect(secondHalf[4...].allSatisfy { $0 > secondHalf[..<4].max()! })
+    }
 }

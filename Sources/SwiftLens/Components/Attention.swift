@@ -40,12 +40,24 @@ public struct Attention {
 
     /// Runs attention on the (normalised) inputs, [batch, pos, d_model] each, and returns the
     /// attention output before `hook_attn_out` (Σ heads + b_O), [batch, pos, d_model].
-    /// Fewer queries than keys are the last positions of the sequence (query i sits at position
-    /// i + keys − queries), as when the last block runs only the positions a metric reads.
-    func callAsFunction(query xq: Tensor, key xk: Tensor, value xv: Tensor, hooks: HookRunner) throws -> Tensor {
-        var q = try hooks.fire(.q(layer), project(xq, wQ, bQ, slot: 0))
-        var k = try hooks.fire(.k(layer), project(xk, wK, bK, slot: 1))
-        var v = try hooks.fire(.v(layer), project(xv, wV, bV, slot: 2))
+    ///
+    /// With `queryRows` only those positions are queried, against the keys and values of
+    /// positions ..< queryRows.upperBound, and the output is [batch, queryRows.count, d_model]
+    /// (the last block of a run whose metric reads a few positions). q, k and v taken whole from
+    /// a resumed run are cut down likewise; no hook may be attached to them then.
+    func callAsFunction(query xq: Tensor, key xk: Tensor, value xv: Tensor, hooks: HookRunner,
+                        queryRows: Range<Int>? = nil) throws -> Tensor {
+        let seen = queryRows.map { ..<$0.upperBound }
+        func cut(_ x: Tensor, _ rows: (some TensorIndexConvertible)?, to count: Int?) -> Tensor {
+            guard let rows, let count, x.shape[1] != count else { return x }
+            return x[.all, rows]
+        }
+        var q = try hooks.fire(.q(layer), project(cut(xq, queryRows, to: queryRows?.count), wQ, bQ, slot: 0))
+        var k = try hooks.fire(.k(layer), project(cut(xk, seen, to: queryRows?.upperBound), wK, bK, slot: 1))
+        var v = try hooks.fire(.v(layer), project(cut(xv, seen, to: queryRows?.upperBound), wV, bV, slot: 2))
+        q = cut(q, queryRows, to: queryRows?.count)
+        k = cut(k, seen, to: queryRows?.upperBound)
+        v = cut(v, seen, to: queryRows?.upperBound)
         if let rotary {
             q = try hooks.fire(.rotQ(layer), rotary(q, startingAt: k.shape[1] - q.shape[1]))
             k = try hooks.fire(.rotK(layer), rotary(k, startingAt: 0))

@@ -26,15 +26,10 @@ public struct TransformerBlock {
         var residPre = try hooks.fire(.residPre(layer), input)
         let normalized = try ln1.map { try $0(residPre, scaleName: .scale(layer, .ln1), normalizedName: .normalized(layer, .ln1), hooks: hooks) }
             ?? residPre
-        let attnOut: Tensor
-        if let rows = queryRows {
-            let seen = rows.upperBound == normalized.shape[1] ? normalized : normalized[.all, ..<rows.upperBound]
-            attnOut = try hooks.fire(.attnOut(layer), attn(query: normalized[.all, rows], key: seen, value: seen, hooks: hooks))
-            residPre = residPre[.all, rows]
-        } else {
-            let queryKeyInput = shortformerPositions.map { normalized + $0 } ?? normalized
-            attnOut = try hooks.fire(.attnOut(layer), attn(query: queryKeyInput, key: queryKeyInput, value: normalized, hooks: hooks))
-        }
+        let queryKeyInput = shortformerPositions.map { normalized + $0 } ?? normalized
+        let attnOut = try hooks.fire(.attnOut(layer), attn(query: queryKeyInput, key: queryKeyInput, value: normalized, hooks: hooks,
+                                                           queryRows: queryRows))
+        if let rows = queryRows { residPre = residPre[.all, rows] }
         guard let mlp else {
             return try hooks.fire(.residPost(layer), residPre + attnOut)
         }
@@ -49,11 +44,15 @@ public struct TransformerBlock {
         return try hooks.fire(.residPost(layer), residMid + mlpOut)
     }
 
-    /// Whether the block may run with `queryRows`: nothing is attached to (or resumed at) any
-    /// of its points after the first norm, so no hook would see the shorter tensors.
+    /// Whether the block may run with `queryRows`: nothing is attached to any of its points
+    /// after the first norm, so no hook would see the shorter tensors, and nothing after q, k
+    /// and v is resumed (those three are cut down to the rows).
     func canRestrictQueries(_ hooks: HookRunner) -> Bool {
         let early: Set<HookName> = [.residPre(layer), .scale(layer, .ln1), .normalized(layer, .ln1)]
-        return hookPoints().allSatisfy { early.contains($0) || (!hooks.isHooked($0) && hooks.resumeValues[$0] == nil) }
+        let cut: Set<HookName> = [.q(layer), .k(layer), .v(layer)]
+        return hookPoints().allSatisfy { name in
+            early.contains(name) || (!hooks.isHooked(name) && (cut.contains(name) || hooks.resumeValues[name] == nil))
+        }
     }
 
     private func normalize2(_ x: Tensor, _ hooks: HookRunner) throws -> Tensor {

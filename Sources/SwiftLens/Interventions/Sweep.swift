@@ -92,16 +92,18 @@ public struct Sweep {
             resume[i] = first
         }
 
-        // Variants changing only the last layer's heads take the closed-form path.
-        let logitRows = batch * (positions == nil ? length : metric.positions.count(length: length))
-        let shortcut = Set(resume.keys.filter {
-            LastLayerHeadShortcut.applies(to: variants[$0].hooks, model: model, baseHooks: baseHooks, logitRows: logitRows)
-        })
+        // Variants changing only the heads of one of the last two layers take a closed form.
+        let logitRows = batch * (rows?.count ?? length)
+        var shortcut: [Int: Int] = [:]  // variant → layer
+        for i in resume.keys {
+            shortcut[i] = HeadChangeShortcut.layer(for: variants[i].hooks, model: model, baseHooks: baseHooks,
+                                                   logitRows: logitRows, allRows: batch * length)
+        }
 
         // One base run caches what the resumed variants take from it.
         var wanted = Set<HookName>()
-        if !shortcut.isEmpty { wanted.formUnion(LastLayerHeadShortcut.basePoints(model)) }
-        for r in Set(resume.filter { !shortcut.contains($0.key) }.values) where r < points.count {
+        for layer in Set(shortcut.values) { wanted.formUnion(HeadChangeShortcut.basePoints(model, layer: layer)) }
+        for r in Set(resume.filter { shortcut[$0.key] == nil }.values) where r < points.count {
             let segment = segmentRange(of: r, points: points)
             wanted.formUnion(points[segment.lowerBound...r].filter { $0.activation != "result" })
             if let entry = entryResidual(of: r, points: points) { wanted.insert(entry) }
@@ -126,16 +128,16 @@ public struct Sweep {
         // Variants without hooks are the base run.
         for (i, r) in resume where r == points.count { values[i] = baseline }
         var done = 0
-        if !shortcut.isEmpty {
-            var fast = try LastLayerHeadShortcut(model: model, base: baseCache, logits: baseRead, positions: positions)
-            for i in shortcut.sorted() {
+        for layer in Set(shortcut.values).sorted() {
+            var fast = try HeadChangeShortcut(model: model, layer: layer, base: baseCache, logits: baseRead, rows: rows)
+            for i in shortcut.keys.sorted() where shortcut[i] == layer {
                 values[i] = try metric.evaluate(fast.logits(hooks: variants[i].hooks))
                 done += 1
                 progress?(SweepProgress(done: done, total: resume.count, elapsedSeconds: (clock.now - start).seconds))
             }
         }
         // Group variants resuming in the same segment, earliest resume point first.
-        let pending = resume.filter { $0.value < points.count && !shortcut.contains($0.key) }
+        let pending = resume.filter { $0.value < points.count && shortcut[$0.key] == nil }
             .sorted { ($0.value, $0.key) < ($1.value, $1.key) }
         let perGroup = max(1, maxBatchRows / (batch * length))
         var groups: [[Int]] = []
