@@ -45,6 +45,20 @@ let package = Package(
         // MARK: - Examples
         .executableTarget(name: "TensorTour", dependencies: ["SwiftLens"], path: "Examples/TensorTour"),
 
+        // MARK: - Tutorials
+        /// What every tutorial shares: narrative printing, checks, figures, the committed trained model.
+        .target(name: "TutorialSupport", dependencies: ["SwiftLens", "LensViz"], path: "Tutorials/Support"),
+        .executableTarget(name: "Tutorial01", dependencies: ["TutorialSupport"], path: "Tutorials/01-model-hooks-cache"),
+        .executableTarget(name: "Tutorial02", dependencies: ["TutorialSupport"], path: "Tutorials/02-training-phase-change"),
+        .executableTarget(name: "Tutorial03", dependencies: ["TutorialSupport"], path: "Tutorials/03-attention-patterns"),
+        .executableTarget(name: "Tutorial04", dependencies: ["TutorialSupport"], path: "Tutorials/04-head-detection"),
+        .executableTarget(name: "Tutorial05", dependencies: ["TutorialSupport"], path: "Tutorials/05-circuits"),
+        .executableTarget(name: "Tutorial06", dependencies: ["TutorialSupport"], path: "Tutorials/06-ablation-knockout"),
+        .executableTarget(name: "Tutorial07", dependencies: ["TutorialSupport"], path: "Tutorials/07-patching"),
+        .executableTarget(name: "Tutorial08", dependencies: ["TutorialSupport"], path: "Tutorials/08-smeared-keys"),
+        .executableTarget(name: "Tutorial09", dependencies: ["TutorialSupport"], path: "Tutorials/09-loss-pca"),
+        .executableTarget(name: "Tutorial10", dependencies: ["TutorialSupport"], path: "Tutorials/10-logit-lens"),
+
         // MARK: - Tests
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),
         .testTarget(name: "LensTensorTests", dependencies: ["LensTensor"]),

@@ -5,6 +5,7 @@ let usage = """
 usage: lens <command> [options]
 
 commands:
+\(DemoCommand.usage)
   bench kernels [--json FILE] [--quick] [--no-numpy] [--shapes MxKxN,…] [--cold]
       GEMM GFLOP/s (1 and 2 threads), exp and row-softmax ns/element, beside numpy measured
       in the same run (Scripts/bench_numpy.py), with the ratio and the target for each row.
@@ -72,6 +73,8 @@ func run(_ words: [String]) throws {
         try SweepCommands.ablate(Arguments(words, valued: SweepCommands.valued))
     case "patch":
         try SweepCommands.patch(Arguments(words, valued: SweepCommands.valued))
+    case "demo":
+        try DemoCommand.run(Arguments(Array(words.dropFirst()), valued: DemoCommand.valued))
     case "scores":
         try ScoresCommand.run(Arguments(words, valued: ScoresCommand.valued))
     case "merge":

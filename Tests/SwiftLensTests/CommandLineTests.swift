@@ -177,4 +177,24 @@ import Testing
         let (plainStatus, plain) = try Self.lens(["scores", model.path, "--tokens", "[[5, 9, 2, 7, 1, 3, 8, 4]]"])
         #expect(plainStatus == 0 && plain.contains("are not [r, r] repeats") && !plain.contains("induct "), "\(plain)")
     }
+
+    /// The README's main job, on the committed trained model (training is tested elsewhere):
+    /// it names the heads, shows that ablating the induction heads destroys copying while a
+    /// control head does not matter, and writes the HTML report.
+    @Test func demoFindsAblatesAndReports() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lens-demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let (status, output) = try Self.lens(["demo", "--load", Fixtures.url("trained/recipeR-2L-s0").path, "--out", out.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("induction heads (≥ 0.4): L1H0, L1H1, L1H2, L1H3"), "\(output)")
+        #expect(output.contains("previous-token heads (≥ 0.4): L0H3"), "\(output)")
+        // "raises the loss on repeated tokens from 0.21 to 4.88"
+        let numbers = output.components(separatedBy: "raises the loss on repeated tokens from ").last!.split(separator: " ")
+        let (clean, ablated) = (Float(numbers[0]) ?? .nan, Float(numbers[2].trimmingCharacters(in: .punctuationCharacters)) ?? .nan)
+        #expect(clean < 0.5 && ablated > 4, "\(output)")
+        let index = try String(contentsOf: out.appendingPathComponent("report/index.html"), encoding: .utf8)
+        for figure in ["training", "induction-scores", "attention-layer-1", "induction-head", "ablation", "loss-ablated"] {
+            #expect(index.contains("\(figure).svg"), "the report links \(figure)")
+        }
+    }
 }

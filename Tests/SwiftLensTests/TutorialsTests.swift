@@ -1,0 +1,69 @@
+import Foundation
+import SwiftLens
+import Testing
+
+/// Every numbered tutorial runs (in its fast mode), stops on no failed claim, prints its key
+/// claims, and writes its figures — so the tutorials cannot rot. The executables are built
+/// with the tests.
+@Suite(.serialized) struct TutorialsTests {
+    /// Each tutorial, the claims (printed after ✓) it must make, and the figures it must write.
+    static let tutorials: [(number: String, claims: [String], figures: [String])] = [
+        ("01", ["the residual stream decomposes into its components", "no hook stays attached after the call"], ["layer0-patterns"]),
+        ("02", ["the induction score jumps within 200 steps", "the loss falls at the same time",
+                "and in-context learning appears at the same time"], ["phase-change"]),
+        ("03", ["L0H3 puts most of its attention on the previous token", "layer 1 has induction heads"], ["previous-token-head", "induction-head", "layer1"]),
+        ("04", ["L0H3 is a previous-token head", "every head of layer 1 matches prefixes", "the induction heads copy"],
+         ["induction-scores", "copying-scores"]),
+        ("05", ["every layer-1 head's OV circuit copies", "K-composes with every induction head",
+                "matches the query token with the key's previous token"], ["ov-circuit-L1H0", "k-composition", "qk-prefix-matching"]),
+        ("06", ["without the previous-token head L0H3, copying fails", "in-context learning is gone",
+                "the stripe alone carries most of what the heads do"], ["ablation", "knockout"]),
+        ("07", ["the previous-token head matters through the induction heads' keys"], ["resid-patching", "head-patching", "path-patching"]),
+        ("08", ["the plain 1-layer model forms no induction head", "with smeared keys, one layer is enough"], ["induction", "icl"]),
+        ("09", ["the tokens in-context copying predicts improve most"], ["trajectory", "loss-drop"]),
+        ("10", ["the repeated copy becomes predictable only after layer 1", "the induction heads write the correct token's logit directly"],
+         ["dla", "dla-tokens"]),
+    ]
+
+    /// A built executable of this package (next to the test bundle, or in .build/debug|release).
+    static func executable(_ name: String) throws -> URL {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+        let candidates = [bundleDirectory, bundleDirectory.deletingLastPathComponent(),
+                          root.appendingPathComponent(".build/debug"), root.appendingPathComponent(".build/release")]
+            .map { $0.appendingPathComponent(name) }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw CancellationError()
+        }
+        return found
+    }
+
+    @Test(arguments: tutorials.map(\.number))
+    func tutorialRunsAndMakesItsClaims(number: String) throws {
+        let entry = Self.tutorials.first { $0.number == number }!
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("tutorial-\(number)-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let process = Process()
+        process.executableURL = try Self.executable("Tutorial\(number)")
+        process.arguments = ["--fast", "--out", out.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && output.contains("Tutorial \(number) done."), "\(output)")
+        #expect(!output.contains("✗"), "\(output)")
+        let claims = output.split(separator: "\n").filter { $0.hasPrefix("✓ ") }
+        for claim in entry.claims {
+            #expect(claims.contains { $0.contains(claim) }, "tutorial \(number) should claim “\(claim)”:\n\(output)")
+        }
+        for figure in entry.figures {
+            let svg = try String(contentsOf: out.appendingPathComponent("\(figure).svg"), encoding: .utf8)
+            #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"), "\(figure).svg")
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(figure).html").path))
+        }
+        let index = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        for figure in entry.figures { #expect(index.contains("\(figure).svg"), "index links \(figure)") }
+    }
+}
