@@ -24,6 +24,9 @@ let package = Package(
         // MARK: - Products
         .library(name: "SwiftLens", targets: ["SwiftLens"]),
         .executable(name: "lens", targets: ["lens"]),
+        /// Offline HTML/SVG figures; a product of its own (not part of `SwiftLens`) because it
+        /// depends on nothing and is useful without the model code.
+        .library(name: "LensViz", targets: ["LensViz"]),
     ],
     targets: [
         // MARK: - Numerics
@@ -38,12 +41,16 @@ let package = Package(
 
         // MARK: - Library
         .target(name: "SwiftLens", dependencies: ["LensTensor"]),
+        /// Self-contained SVG and HTML figures (heatmaps, attention patterns, line charts, …)
+        /// from plain arrays. No dependencies, not even on LensTensor.
+        .target(name: "LensViz"),
 
         // MARK: - Command line
-        .executableTarget(name: "lens", dependencies: ["SwiftLens", "LensKernels"]),
+        .executableTarget(name: "lens", dependencies: ["SwiftLens", "LensKernels", "LensViz"]),
 
         // MARK: - Examples
         .executableTarget(name: "TensorTour", dependencies: ["SwiftLens"], path: "Examples/TensorTour"),
+        .executableTarget(name: "VizGallery", dependencies: ["LensViz"], path: "Examples/VizGallery"),
 
         // MARK: - Tutorials
         /// What every tutorial shares: narrative printing, checks, figures, the committed trained model.
@@ -63,5 +70,6 @@ let package = Package(
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),
         .testTarget(name: "LensTensorTests", dependencies: ["LensTensor"]),
         .testTarget(name: "SwiftLensTests", dependencies: ["SwiftLens"]),
+        .testTarget(name: "LensVizTests", dependencies: ["LensViz"]),
     ]
 )
