@@ -22,14 +22,14 @@ Tutorial.run(number: 1, title: "The model, its hook points and the activation ca
 
     t.step("Hook points")
     t.say("Every activation has a hook point, named as in TransformerLens. They fire in this order:")
-    let tokens = RepeatedRandomTokens.batch(count: 1, length: 12, vocabularySize: c.dVocab, seed: 1)
+    let tokens = RepeatedRandomTokens.batch(count: 1, length: 32, vocabularySize: c.dVocab, seed: 1)
     let (logits, cache) = try model.runWithCache(tokens)
     for name in model.hookPoints {
         let shape = cache[name].map { "\($0.shape)" } ?? "(not cached by default)"
         print("  " + name.rawValue.padding(toLength: 34, withPad: " ", startingAt: 0) + shape)
     }
-    t.check(cache[.pattern(1)]?.shape == [1, c.nHeads, 24, 24], "hook_pattern is [batch, head, query_pos, key_pos]")
-    t.check(cache[.z(0)]?.shape == [1, 24, c.nHeads, c.dHead], "hook_z is [batch, pos, head, d_head]")
+    t.check(cache[.pattern(1)]?.shape == [1, c.nHeads, 64, 64], "hook_pattern is [batch, head, query_pos, key_pos]")
+    t.check(cache[.z(0)]?.shape == [1, 64, c.nHeads, c.dHead], "hook_z is [batch, pos, head, d_head]")
 
     t.step("The residual stream is the sum of what the components wrote")
     t.say("In an attention-only model the last residual is embed + pos_embed + each layer's attention output. "
@@ -44,7 +44,7 @@ Tutorial.run(number: 1, title: "The model, its hook points and the activation ca
 
     t.step("Predictions")
     let loss = try HookedTransformer.perTokenLoss(logits: logits, tokens: tokens)
-    let firstHalf = loss[0, ..<11].mean().scalar, secondHalf = loss[0, 12...].mean().scalar
+    let firstHalf = loss[0, ..<31].mean().scalar, secondHalf = loss[0, 32...].mean().scalar
     print(String(format: "  mean next-token loss: first copy %.2f nats, repeated copy %.2f nats (chance log %d = %.2f)",
                  firstHalf, secondHalf, c.dVocab, log(Float(c.dVocab))))
     t.check(secondHalf < firstHalf - 2, "the model predicts the repeated copy far better than the first: it copies in context")
@@ -57,8 +57,9 @@ Tutorial.run(number: 1, title: "The model, its hook points and the activation ca
         .zeroAblateHead(layer: 1, head: 0),
         .observe(.pattern(1)) { pattern, _ in seen = pattern },
     ])
-    print(String(format: "  repeated-copy loss with L1H0 ablated: %.2f (was %.2f)", ablated[0, 12...].mean().scalar, secondHalf))
-    t.check(seen?.shape == [1, c.nHeads, 24, 24], "the observer saw layer 1's pattern")
+    print(String(format: "  repeated-copy loss with L1H0 ablated: %.2f (was %.2f)", ablated[0, 32...].mean().scalar, secondHalf))
+    // The loss reads tokens 0 ..< 63 (the last token is only a target), so the pattern is 63 × 63.
+    t.check(seen?.shape == [1, c.nHeads, 63, 63], "the observer saw layer 1's pattern")
     t.check(model.attachedHooks.isEmpty, "no hook stays attached after the call")
 
     let pattern = try cache.tensor(.pattern(0))[0]

@@ -59,7 +59,7 @@ public final class Tutorial {
             print("\nfigures: \(index.path)")
             print(String(format: "Tutorial %02d done.", number))
         } catch {
-            FileHandle.standardError.write(Data("\nTutorial \(number) stopped: \(error)\n".utf8))
+            print("\nTutorial \(number) stopped: \(error)")
             exit(1)
         }
     }
@@ -85,7 +85,7 @@ public final class Tutorial {
         if condition {
             print("✓ " + claim)
         } else {
-            FileHandle.standardError.write(Data("✗ \(claim)\nTutorial \(number) stopped: this claim does not hold for the model at hand.\n".utf8))
+            print("✗ \(claim)\nTutorial \(number) stopped: this claim does not hold for the model at hand.")
             exit(1)
         }
     }
