@@ -44,6 +44,8 @@ let package = Package(
 
         // MARK: - Examples
         .executableTarget(name: "TensorTour", dependencies: ["SwiftLens"], path: "Examples/TensorTour"),
+        .executableTarget(name: "ZeroAblateHead", dependencies: ["SwiftLens"], path: "Examples/ZeroAblateHead"),
+        .executableTarget(name: "ActivationPatchingExperiment", dependencies: ["SwiftLens"], path: "Examples/ActivationPatchingExperiment"),
 
         // MARK: - Tests
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),
