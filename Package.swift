@@ -46,6 +46,7 @@ let package = Package(
         .executableTarget(name: "TensorTour", dependencies: ["SwiftLens"], path: "Examples/TensorTour"),
         .executableTarget(name: "ZeroAblateHead", dependencies: ["SwiftLens"], path: "Examples/ZeroAblateHead"),
         .executableTarget(name: "ActivationPatchingExperiment", dependencies: ["SwiftLens"], path: "Examples/ActivationPatchingExperiment"),
+        .executableTarget(name: "HuggingFaceCache", dependencies: ["SwiftLens"], path: "Examples/HuggingFaceCache"),
 
         // MARK: - Tests
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),
