@@ -47,10 +47,13 @@ let package = Package(
         .executableTarget(name: "ZeroAblateHead", dependencies: ["SwiftLens"], path: "Examples/ZeroAblateHead"),
         .executableTarget(name: "ActivationPatchingExperiment", dependencies: ["SwiftLens"], path: "Examples/ActivationPatchingExperiment"),
         .executableTarget(name: "HuggingFaceCache", dependencies: ["SwiftLens"], path: "Examples/HuggingFaceCache"),
+        .executableTarget(name: "CustomHook", dependencies: ["SwiftLens"], path: "Examples/CustomHook"),
 
         // MARK: - Tests
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),
         .testTarget(name: "LensTensorTests", dependencies: ["LensTensor"]),
         .testTarget(name: "SwiftLensTests", dependencies: ["SwiftLens"]),
+        /// The patching experiment of Examples/PatchingExperimentTest, a test to copy.
+        .testTarget(name: "PatchingExampleTests", dependencies: ["SwiftLens"], path: "Examples/PatchingExperimentTest"),
     ]
 )

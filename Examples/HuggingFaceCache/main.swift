@@ -12,7 +12,8 @@
 //
 // HF_GPT2_DIR defaults to the small random GPT-2 committed for the tests, Tests/Fixtures/hf/gpt2tiny
 // (2 layers, vocabulary 50; its predictions are meaningless, its shapes are GPT-2's). Token ids
-// are comma-separated (default 10,20,30,40,10,20,30); there is no tokenizer here.
+// are comma-separated (default 10,20,30,40,10,20,30); there is no tokenizer here. LLaMA
+// directories load the same way (e.g. Tests/Fixtures/hf/llamatiny/hf).
 import Foundation
 import SwiftLens
 
