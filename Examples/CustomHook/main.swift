@@ -145,7 +145,7 @@ func run(_ arguments: [String]) throws {
         let cells = (0..<config.nHeads).map { "H\($0) \(String(format: "%.2f / %.2f", clean.mean[layer]![$0], clean.max[layer]![$0]))" }
         print("  L\(layer)  " + cells.joined(separator: "   "))
     }
-    print("  (the max is near 1 for every layer-0 head — position 1 has only two positions to attend to; the mean singles out \(p))")
+    print("  (the max over positions is near 1 for every layer-0 head; the mean is what singles out \(p))")
     print()
 
     // 2. The intervention: turn the previous-token head down and up.
