@@ -26,7 +26,8 @@ import Testing
     /// The repository root, found from this file's path (the directory holding Package.swift).
     static let root: URL = {
         var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+        while directory.pathComponents.count > 1,
+              !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
             directory.deleteLastPathComponent()
         }
         return directory
