@@ -180,8 +180,8 @@ func run(_ arguments: [String]) throws {
         }
     }
     positionCells.sort { $0.value > $1.value }
-    print("head outputs by position, strongest cells: "
-          + positionCells.prefix(6).map { "\($0.label) \(String(format: "%.3f", $0.value))" }.joined(separator: ", "))
+    print("head outputs by position, strongest cells (≥ 0.01): "
+          + positionCells.filter { $0.value >= 0.01 }.prefix(8).map { "\($0.label) \(String(format: "%.3f", $0.value))" }.joined(separator: ", "))
     print()
 
     // The residual stream entering each layer, one position at a time: [n_layers, pos].
