@@ -51,6 +51,10 @@ let package = Package(
         // MARK: - Examples
         .executableTarget(name: "TensorTour", dependencies: ["SwiftLens"], path: "Examples/TensorTour"),
         .executableTarget(name: "VizGallery", dependencies: ["LensViz"], path: "Examples/VizGallery"),
+        .executableTarget(name: "ZeroAblateHead", dependencies: ["SwiftLens"], path: "Examples/ZeroAblateHead"),
+        .executableTarget(name: "ActivationPatchingExperiment", dependencies: ["SwiftLens"], path: "Examples/ActivationPatchingExperiment"),
+        .executableTarget(name: "HuggingFaceCache", dependencies: ["SwiftLens"], path: "Examples/HuggingFaceCache"),
+        .executableTarget(name: "CustomHook", dependencies: ["SwiftLens"], path: "Examples/CustomHook"),
 
         // MARK: - Tutorials
         /// What every tutorial shares: narrative printing, checks, figures, the committed trained model.
@@ -71,5 +75,7 @@ let package = Package(
         .testTarget(name: "LensTensorTests", dependencies: ["LensTensor"]),
         .testTarget(name: "SwiftLensTests", dependencies: ["SwiftLens"]),
         .testTarget(name: "LensVizTests", dependencies: ["LensViz"]),
+        /// The patching experiment of Examples/PatchingExperimentTest, a test to copy.
+        .testTarget(name: "PatchingExampleTests", dependencies: ["SwiftLens"], path: "Examples/PatchingExperimentTest"),
     ]
 )

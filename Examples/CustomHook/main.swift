@@ -1,0 +1,230 @@
+// Writing your own hooks and composing them with ready-made ones.
+//
+// A hook is a value: a hook point (or a predicate over hook points) and a closure that gets the
+// activation and returns a replacement, or nil to leave it alone. This example writes two:
+//   - an observer that records, for every head, how strongly each position attends to the
+//     position before it (a previous-token detector running inside the forward pass), and
+//   - an intervention that scales one head's output (its slice of `hook_z`) by a factor;
+// then composes them with `Hook.zeroAblateHead`, `Hook.knockOutScores` and `Hook.cache(into:)`
+// in one run, shows that hooks on one point run in the order given, and shows the three ways to
+// attach hooks: per call (`hooks:`), scoped (`withHooks`, detached also when a hook throws) and
+// attached (`addHook`, permanent or not, `removeHook`, `resetHooks`).
+//
+//     swift run -c release CustomHook [MODEL_DIR] [--previous L.H] [--induction L.H] [--batch N] [--length N]
+//
+// MODEL_DIR defaults to the committed trained model Tests/Fixtures/trained/recipeR-2L-s0/final,
+// whose previous-token head is L0H3 (--previous 0.3) and whose induction heads are L1H0–3
+// (--induction 1.0).
+import Foundation
+import SwiftLens
+
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The directory holding Package.swift, found from this file's path, so `swift run` works from
+/// any working directory of a fresh clone.
+func packageRoot() -> URL {
+    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while directory.pathComponents.count > 1 {
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) { return directory }
+        directory.deleteLastPathComponent()
+    }
+    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+}
+
+/// Parses "L.H" (e.g. "1.0") into a head of `model`.
+func parseHead(_ text: String, _ model: HookedTransformer) throws -> (layer: Int, head: Int) {
+    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 2, let layer = Int(parts[0]), let head = Int(parts[1]) else {
+        throw UsageError(description: "a head is written LAYER.HEAD (e.g. 1.0), found \"\(text)\"")
+    }
+    guard (0..<model.config.nLayers).contains(layer), (0..<model.config.nHeads).contains(head) else {
+        throw UsageError(description: "head \(text) does not exist: the model has \(model.config.nLayers) layers of \(model.config.nHeads) heads")
+    }
+    return (layer, head)
+}
+
+// MARK: - Custom hook 1: an observer
+
+/// What the previous-token observer records: per layer, each head's mean and largest attention
+/// from a position to the one just before it (over the batch and positions 1…).
+final class PreviousTokenAttention {
+    var mean: [Int: [Float]] = [:]
+    var max: [Int: [Float]] = [:]
+}
+
+/// Observes every layer's attention pattern [batch, head, query, key]. `Hook.observe` promises
+/// not to replace the activation, so the model need not keep anything for it.
+func recordPreviousTokenAttention(into record: PreviousTokenAttention) -> Hook {
+    Hook.observe(where: { $0.activation == "pattern" }) { pattern, context in
+        guard let layer = context.layer else { return }
+        let (batch, heads, queries, keys) = (pattern.shape[0], pattern.shape[1], pattern.shape[2], pattern.shape[3])
+        let values = pattern.scalars
+        var means = [Float](repeating: 0, count: heads), maxima = [Float](repeating: 0, count: heads)
+        for head in 0..<heads {
+            for b in 0..<batch {
+                for query in 1..<queries {
+                    let attention = values[((b * heads + head) * queries + query) * keys + query - 1]
+                    means[head] += attention
+                    maxima[head] = Swift.max(maxima[head], attention)
+                }
+            }
+            means[head] /= Float(batch * (queries - 1))
+        }
+        record.mean[layer] = means
+        record.max[layer] = maxima
+    }
+}
+
+// MARK: - Custom hook 2: an intervention
+
+/// Multiplies one head's output (its slice of `hook_z`, [batch, pos, head, d_head]) by `factor`:
+/// 0 ablates it, 1 leaves it, 2 doubles it. The returned tensor replaces the activation.
+func scaleHead(layer: Int, head: Int, by factor: Float) -> Hook {
+    Hook(.z(layer)) { z, _ in
+        z.replacing([.all, .all, .at(head)], with: z[.all, .all, head] * factor)
+    }
+}
+
+/// A hook that fails, as a buggy hook might.
+struct Tripwire: Error, CustomStringConvertible {
+    var description: String { "the tripwire hook threw" }
+}
+
+func run(_ arguments: [String]) throws {
+    var options: [String: String] = [:]
+    var positional: [String] = []
+    var i = 0
+    while i < arguments.count {
+        let argument = arguments[i]
+        if argument.hasPrefix("--") {
+            guard ["--previous", "--induction", "--batch", "--length"].contains(argument) else {
+                throw UsageError(description: "unknown option \(argument)")
+            }
+            guard i + 1 < arguments.count else { throw UsageError(description: "\(argument) needs a value") }
+            options[argument] = arguments[i + 1]
+            i += 2
+        } else {
+            positional.append(argument)
+            i += 1
+        }
+    }
+    guard positional.count <= 1 else { throw UsageError(description: "expected at most one model directory, found \(positional)") }
+    func integer(_ name: String, default value: Int, minimum: Int) throws -> Int {
+        guard let text = options[name] else { return value }
+        guard let n = Int(text), n >= minimum else { throw UsageError(description: "\(name) expects an integer ≥ \(minimum), found \"\(text)\"") }
+        return n
+    }
+
+    let directory = positional.first.map { URL(fileURLWithPath: $0) }
+        ?? packageRoot().appendingPathComponent("Tests/Fixtures/trained/recipeR-2L-s0/final")
+    let model = try HookedTransformer.load(directory: directory)
+    let config = model.config
+    let previous = try parseHead(options["--previous"] ?? "0.3", model)
+    let induction = try parseHead(options["--induction"] ?? "1.0", model)
+    let batch = try integer("--batch", default: 8, minimum: 1)
+    let length = try integer("--length", default: 32, minimum: 4)
+    guard length <= config.dVocab, 2 * length <= config.nCtx else {
+        throw UsageError(description: "--length \(length): need length ≤ d_vocab (\(config.dVocab)) and 2 × length ≤ n_ctx (\(config.nCtx))")
+    }
+    let tokens = RepeatedRandomTokens.batch(count: batch, length: length, vocabularySize: config.dVocab, seed: 0)
+    let p = "L\(previous.layer)H\(previous.head)", ind = "L\(induction.layer)H\(induction.head)"
+    func f(_ x: Float) -> String { String(format: "%.4f", x) }
+
+    print("model: \(config.modelName) (\(config.nLayers) layers × \(config.nHeads) heads) from \(directory.path)")
+    print("tokens: \(batch) × \(2 * length) repeated random tokens; previous-token head \(p), induction head \(ind)")
+    print()
+
+    // 1. The observer, passed to one call.
+    let clean = PreviousTokenAttention()
+    let cleanLoss = try model.inductionLoss(tokens, hooks: [recordPreviousTokenAttention(into: clean)])
+    print("clean induction loss: \(f(cleanLoss))")
+    print("attention to the previous token, recorded by the custom observer (mean / max over positions):")
+    for layer in 0..<config.nLayers {
+        let cells = (0..<config.nHeads).map { "H\($0) \(String(format: "%.2f / %.2f", clean.mean[layer]![$0], clean.max[layer]![$0]))" }
+        print("  L\(layer)  " + cells.joined(separator: "   "))
+    }
+    print("  (the max over positions is near 1 for every layer-0 head; the mean is what singles out \(p))")
+    print()
+
+    // 2. The intervention: turn the previous-token head down and up.
+    print("scaling \(p)'s output (custom hook), induction loss:")
+    for factor: Float in [0, 0.25, 0.5, 1, 2] {
+        let loss = try model.inductionLoss(tokens, hooks: [scaleHead(layer: previous.layer, head: previous.head, by: factor)])
+        print("  \(p) × \(String(format: "%.2f", factor)): \(f(loss))")
+    }
+    print()
+
+    // 3. Custom and ready-made hooks in one list, one run: knock out the previous-token head's
+    //    attention to the previous position (−inf before the softmax), zero-ablate the induction
+    //    head, watch with the observer, and cache the layer-0 pattern.
+    let composed = PreviousTokenAttention()
+    let recorder = CacheRecorder(layerCount: config.nLayers)
+    let sequence = 2 * length
+    let loss = try model.inductionLoss(tokens, hooks: [
+        .knockOutScores(layer: previous.layer, head: previous.head, pairs: (1..<sequence).map { (query: $0, key: $0 - 1) }),
+        .zeroAblateHead(layer: induction.layer, head: induction.head),
+        recordPreviousTokenAttention(into: composed),
+        .cache(into: recorder, names: [.pattern(previous.layer)]),
+    ])
+    let cachedPattern = try recorder.cache.tensor(.pattern(previous.layer))
+    print("one run with knockOutScores(\(p), previous-token pairs) + zeroAblateHead(\(ind)) + the observer + a cache:")
+    print("  induction loss: \(f(loss))   (clean \(f(cleanLoss)))")
+    print("  \(p) attention to the previous token: max \(f(composed.max[previous.layer]![previous.head]))   (clean \(f(clean.max[previous.layer]![previous.head])))")
+    print("  cached \(HookName.pattern(previous.layer)) \(cachedPattern.shape) (the loss runs all but the last token), "
+          + "\(p)'s pattern[0, 5, 4] = \(f(cachedPattern[0, previous.head, 5, 4].scalar))")
+    print()
+
+    // 4. Hooks on one point run in the order given, each seeing the previous one's output.
+    var seen: Float = .nan
+    let observeNorm = Hook.observe(.z(induction.layer)) { z, _ in seen = z[.all, .all, induction.head].norm().scalar }
+    let ablate = Hook.zeroAblateHead(layer: induction.layer, head: induction.head)
+    _ = try model(tokens, hooks: [ablate, observeNorm])
+    let seenAfter = seen
+    _ = try model(tokens, hooks: [observeNorm, ablate])
+    let seenBefore = seen
+    print("order on \(HookName.z(induction.layer)): |z of \(ind)| seen by an observer")
+    print("  [zeroAblateHead, observer]: \(f(seenAfter))")
+    print("  [observer, zeroAblateHead]: \(f(seenBefore))")
+    print()
+
+    // 5. Where hooks live. Per call (`hooks:` above) attaches nothing to the model.
+    print("attached after the per-call runs: \(model.attachedHooks.count)")
+    // Scoped: attached for the closure, detached afterwards. `context.storage` persists per hook
+    // point while the model lives (TransformerLens's hook.ctx): here a counter of calls.
+    let counter = Hook.observe(.pattern(0)) { _, context in
+        context.storage["calls"] = ((context.storage["calls"] as? Int) ?? 0) + 1
+    }
+    let inside = try model.withHooks([counter, scaleHead(layer: previous.layer, head: previous.head, by: 0)]) {
+        (attached: model.attachedHooks.count, loss: try model.inductionLoss(tokens), again: try model.inductionLoss(tokens))
+    }
+    print("scoped withHooks: attached inside \(inside.attached), after \(model.attachedHooks.count); "
+          + "loss inside \(f(inside.loss)) (× 0 on \(p)); calls counted in context.storage: \(model.hookContext(.pattern(0))?["calls"] as? Int ?? 0)")
+    // A hook that throws: the error reaches the caller and the scope still detaches everything.
+    let tripwire = Hook(.residPost(0)) { _, _ in throw Tripwire() }
+    do {
+        try model.withHooks([counter, tripwire]) { _ = try model(tokens) }
+    } catch {
+        print("a hook threw (\(error)); attached afterwards: \(model.attachedHooks.count)")
+    }
+    // Attached: `addHook` keeps a hook until removed; `resetHooks()` removes non-permanent ones,
+    // `resetHooks(includingPermanent: true)` all of them.
+    let handle = try model.addHook(scaleHead(layer: previous.layer, head: previous.head, by: 0))
+    try model.addHook(recordPreviousTokenAttention(into: PreviousTokenAttention()), permanent: true)
+    let attachedLoss = try model.inductionLoss(tokens)
+    print("addHook: attached \(model.attachedHooks.count); loss with them \(f(attachedLoss))")
+    model.removeHook(handle)
+    print("  after removeHook: \(model.attachedHooks.count); loss \(f(try model.inductionLoss(tokens)))")
+    model.resetHooks()
+    print("  after resetHooks(): \(model.attachedHooks.count) (the permanent one stays)")
+    model.resetHooks(includingPermanent: true)
+    print("  after resetHooks(includingPermanent: true): \(model.attachedHooks.count)")
+}
+
+do {
+    try run(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("CustomHook: \(error)\n".utf8))
+    exit(1)
+}

@@ -1,0 +1,135 @@
+// Zero-ablating an attention head and measuring what it did.
+//
+// On repeated random tokens [r, r] a model with induction heads predicts the second copy almost
+// perfectly; the "induction loss" is the mean next-token loss over that second copy. This example
+// zero-ablates one head (its slice of `hook_z`, with the ready-made `Hook.zeroAblateHead`), prints
+// the induction loss with and without it — for the head you name and for a contrast head — and
+// then runs the same ablation for every head at once with `Sweep.headAblation`.
+//
+//     swift run -c release ZeroAblateHead [MODEL_DIR] [--head L.H] [--contrast L.H]
+//                                         [--batch N] [--length N] [--seed S]
+//
+// MODEL_DIR defaults to the model SwiftLens trained and committed,
+// Tests/Fixtures/trained/recipeR-2L-s0/final (previous-token head L0H3, induction heads L1H0–3);
+// any TransformerLens or Hugging Face directory works. --head defaults to 1.0 (an induction head),
+// --contrast to 0.0 (neither an induction nor a previous-token head).
+import Foundation
+import SwiftLens
+
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The directory holding Package.swift, found from this file's path, so `swift run` works from
+/// any working directory of a fresh clone.
+func packageRoot() -> URL {
+    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while directory.pathComponents.count > 1 {
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) { return directory }
+        directory.deleteLastPathComponent()
+    }
+    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+}
+
+/// Parses "L.H" (e.g. "1.0") into a head of `model`.
+func parseHead(_ text: String, _ model: HookedTransformer) throws -> (layer: Int, head: Int) {
+    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+    guard parts.count == 2, let layer = Int(parts[0]), let head = Int(parts[1]) else {
+        throw UsageError(description: "a head is written LAYER.HEAD (e.g. 1.0), found \"\(text)\"")
+    }
+    guard (0..<model.config.nLayers).contains(layer), (0..<model.config.nHeads).contains(head) else {
+        throw UsageError(description: "head \(text) does not exist: the model has \(model.config.nLayers) layers of \(model.config.nHeads) heads")
+    }
+    return (layer, head)
+}
+
+func run(_ arguments: [String]) throws {
+    // Arguments: an optional model directory, then options.
+    var options: [String: String] = [:]
+    var positional: [String] = []
+    var i = 0
+    while i < arguments.count {
+        let argument = arguments[i]
+        if argument.hasPrefix("--") {
+            guard ["--head", "--contrast", "--batch", "--length", "--seed"].contains(argument) else {
+                throw UsageError(description: "unknown option \(argument)")
+            }
+            guard i + 1 < arguments.count else { throw UsageError(description: "\(argument) needs a value") }
+            options[argument] = arguments[i + 1]
+            i += 2
+        } else {
+            positional.append(argument)
+            i += 1
+        }
+    }
+    guard positional.count <= 1 else { throw UsageError(description: "expected at most one model directory, found \(positional)") }
+    func integer(_ name: String, default value: Int, minimum: Int) throws -> Int {
+        guard let text = options[name] else { return value }
+        guard let n = Int(text), n >= minimum else { throw UsageError(description: "\(name) expects an integer ≥ \(minimum), found \"\(text)\"") }
+        return n
+    }
+
+    let directory = positional.first.map { URL(fileURLWithPath: $0) }
+        ?? packageRoot().appendingPathComponent("Tests/Fixtures/trained/recipeR-2L-s0/final")
+    let model = try HookedTransformer.load(directory: directory)
+    let config = model.config
+    let target = try parseHead(options["--head"] ?? "1.0", model)
+    let contrast = try parseHead(options["--contrast"] ?? "0.0", model)
+    let batch = try integer("--batch", default: 8, minimum: 1)
+    let length = try integer("--length", default: 32, minimum: 4)
+    let seed = try integer("--seed", default: 0, minimum: 0)
+    // RepeatedRandomTokens draws each half without replacement, so it needs length ≤ vocabulary;
+    // the model sees 2 × length tokens.
+    guard length <= config.dVocab else { throw UsageError(description: "--length \(length) exceeds the vocabulary (\(config.dVocab))") }
+    guard 2 * length <= config.nCtx else { throw UsageError(description: "--length \(length) repeated twice exceeds n_ctx (\(config.nCtx))") }
+
+    print("model: \(config.modelName) (\(config.nLayers) layers × \(config.nHeads) heads, d_vocab \(config.dVocab)) from \(directory.path)")
+    let tokens = RepeatedRandomTokens.batch(count: batch, length: length, vocabularySize: config.dVocab, seed: UInt64(seed))
+    print("tokens: \(batch) sequences of \(length) random tokens, each repeated twice \(tokens.shape)")
+    print("(chance level for the induction loss: log \(config.dVocab) = \(String(format: "%.3f", log(Double(config.dVocab)))))")
+    print()
+
+    // 1. One head at a time, with a hook passed to this call only.
+    let clean = try model.inductionLoss(tokens)
+    func ablated(_ head: (layer: Int, head: Int)) throws -> Float {
+        try model.inductionLoss(tokens, hooks: [.zeroAblateHead(layer: head.layer, head: head.head)])
+    }
+    let targetLoss = try ablated(target)
+    let contrastLoss = try ablated(contrast)
+    func row(_ label: String, _ value: Float, change: Bool = true) -> String {
+        label.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: "%.4f", value)
+            + (change ? String(format: "   (%+.4f)", value - clean) : "")
+    }
+    print(row("clean induction loss:", clean, change: false))
+    print(row("L\(target.layer)H\(target.head) zero-ablated:", targetLoss))
+    print(row("L\(contrast.layer)H\(contrast.head) zero-ablated (contrast):", contrastLoss))
+    print()
+
+    // 2. Every head, as one sweep: the engine runs the clean input once and resumes each variant
+    //    at the ablated layer, so this costs far less than one forward pass per head.
+    let scan = try Sweep.headAblation(model, tokens: tokens, metric: .inductionLoss(tokens: tokens), ablation: .zero).run()
+    let grid = try scan.tensor()  // [n_layers, n_heads]
+    print("every head zero-ablated (Sweep.headAblation, induction loss; clean \(String(format: "%.4f", scan.baseline))):")
+    print("      " + (0..<config.nHeads).map { "H\($0)".padding(toLength: 9, withPad: " ", startingAt: 0) }.joined()
+        .trimmingCharacters(in: .whitespaces))
+    for layer in 0..<config.nLayers {
+        let cells = (0..<config.nHeads).map { String(format: "%-9.4f", grid[layer, $0].scalar) }
+        print(("L\(layer)    " + cells.joined()).trimmingCharacters(in: .whitespaces))
+    }
+    var ranked: [(label: String, increase: Float)] = []
+    for layer in 0..<config.nLayers {
+        for head in 0..<config.nHeads { ranked.append(("L\(layer)H\(head)", grid[layer, head].scalar - scan.baseline)) }
+    }
+    ranked.sort { $0.increase > $1.increase }
+    print("largest increases: " + ranked.prefix(3).map { "\($0.label) \(String(format: "%+.3f", $0.increase))" }.joined(separator: ", "))
+    let difference = max(abs(grid[target.layer, target.head].scalar - targetLoss), abs(grid[contrast.layer, contrast.head].scalar - contrastLoss),
+                         abs(scan.baseline - clean))
+    print("sweep vs the direct runs above: max difference \(String(format: "%.1e", difference))")
+}
+
+do {
+    try run(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("ZeroAblateHead: \(error)\n".utf8))
+    exit(1)
+}
