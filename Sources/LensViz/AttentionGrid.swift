@@ -43,18 +43,18 @@ public struct AttentionGrid: Figure, Sendable {
         let heads = patterns.count
         let columnsOfPanels = gridColumns
         let rowsOfPanels = (heads + columnsOfPanels - 1) / columnsOfPanels
-        let side: Double = columnsOfPanels <= 2 ? 340 : columnsOfPanels <= 3 ? 280 : columnsOfPanels == 4 ? 230 : 170
+        let side: Double = columnsOfPanels <= 2 ? 340 : columnsOfPanels <= 3 ? 280 : columnsOfPanels == 4 ? 250 : 170
         let cell = AttentionPattern.cellSize(tokens: tokens.count, side: side, maximum: 24)
         let domain = AttentionPattern.domain(patterns.joined().joined())
         let panels = patterns.enumerated().map { h, pattern in
             MatrixPanel(values: pattern, rowLabels: tokens, columnLabels: tokens, cellWidth: cell, cellHeight: cell,
                         scale: .sequential, domain: domain, showValues: false, interaction: .attention(head: h),
-                        maxLabelCharacters: 10, rowNoun: "query", columnNoun: "key", labelsAreTokens: true,
+                        maxLabelCharacters: 8, rowNoun: "query", columnNoun: "key", labelsAreTokens: true,
                         tooltipLimit: 6_000)
         }
         let first = panels[0]
         let leftSpace = max(first.leftExtent, first.leftOverhang) + 4
-        let panelWidth = leftSpace + first.matrixWidth + 22
+        let panelWidth = leftSpace + first.matrixWidth + 16
         let panelHeight = 24 + first.matrixHeight + first.bottomExtent + 18
         let top = 66.0
         let gridLeft = 12.0

@@ -27,17 +27,7 @@ struct Ticks {
             let pad = lo == 0 ? 1 : abs(lo) * 0.1
             lo -= pad; hi += pad
         }
-        let step = Ticks.niceStep((hi - lo) / Double(max(target, 1)))
-        self.step = step
-        var values: [Double] = []
-        var k = (lo / step).rounded(.up)
-        let tolerance = step * 1e-7
-        while k * step <= hi + tolerance && values.count < 1000 {
-            let v = k * step
-            values.append(abs(v) < tolerance ? 0 : v)
-            k += 1
-        }
-        self.values = values
+        self.init(lower: lo, upper: hi, step: Ticks.niceStep((hi - lo) / Double(max(target, 1))))
     }
 
     /// The smallest of 1, 2, 5 × 10ᵏ that is at least `raw`.
@@ -49,17 +39,33 @@ struct Ticks {
         return factor * magnitude
     }
 
-    /// The interval [lower, upper] widened outwards to whole steps of about `target` ticks, used
-    /// for value axes so that the first and last gridline frame the data.
-    static func niceDomain(lower: Double, upper: Double, target: Int = 5) -> (lower: Double, upper: Double) {
+    /// Ticks every `step` from the first multiple of `step` at or above `lower` up to `upper`.
+    init(lower: Double, upper: Double, step: Double) {
+        self.step = step
+        var values: [Double] = []
+        var k = (lower / step).rounded(.up)
+        let tolerance = step * 1e-7
+        while k * step <= upper + tolerance && values.count < 1000 {
+            let v = k * step
+            values.append(abs(v) < tolerance ? 0 : v)
+            k += 1
+        }
+        self.values = values
+    }
+
+    /// A value axis for data in [lower, upper]: the interval widened outwards to whole steps of
+    /// about `target` ticks (so the first and last gridline frame the data), and those ticks.
+    static func axis(lower: Double, upper: Double, target: Int = 5) -> (domain: (lower: Double, upper: Double), ticks: Ticks) {
         var lo = lower, hi = upper
-        if !(lo.isFinite && hi.isFinite) { return (0, 1) }
+        if !(lo.isFinite && hi.isFinite) { lo = 0; hi = 1 }
+        if hi < lo { swap(&lo, &hi) }
         if hi == lo {
             let pad = lo == 0 ? 1 : abs(lo) * 0.1
             lo -= pad; hi += pad
         }
         let step = niceStep((hi - lo) / Double(max(target, 1)))
-        return ((lo / step).rounded(.down) * step, (hi / step).rounded(.up) * step)
+        let domain = ((lo / step).rounded(.down) * step, (hi / step).rounded(.up) * step)
+        return (domain, Ticks(lower: domain.0, upper: domain.1, step: step))
     }
 
     /// The label of tick `value`: decimals from the step, scientific notation for very large or

@@ -36,8 +36,7 @@ public struct BarChart: Figure, Sendable {
         var lo = min(0, finite.min() ?? 0), hi = max(0, finite.max() ?? 1)
         if let r = referenceLine, r.isFinite { lo = min(lo, Double(r)); hi = max(hi, Double(r)) }
         if lo == hi { hi = lo + 1 }
-        let domain = Ticks.niceDomain(lower: lo, upper: hi)
-        let ticks = Ticks(lower: domain.lower, upper: domain.upper)
+        let (domain, ticks) = Ticks.axis(lower: lo, upper: hi)
 
         let slot = min(56, max(3, 680 / Double(n)))
         let barWidth = slot >= 8 ? slot * 0.74 : max(1, slot - 1)
@@ -53,14 +52,16 @@ public struct BarChart: Figure, Sendable {
         let labelExtent = CategoricalLabels.extent(rotation: layout.rotation, widest: widest, fontSize: layout.labels.fontSize)
         let leftOverhang = layout.rotation == .diagonal ? max(0, widest * 0.7071 - slot / 2 - plotLeft + 8) : 0
         let shift = leftOverhang
-        let referenceWidth = referenceLabel.map { Markup.width(of: $0, fontSize: 11) + 12 } ?? 0
-        let width = max(plotRight + shift + 24, plotLeft + shift + referenceWidth + 24, Markup.width(of: title, fontSize: 16) + 32)
+        // The reference line's label sits right of the plot, where it cannot cover bars or values.
+        let referenceText = referenceLine.map { referenceLabel ?? Markup.value($0, significant: 4) }
+        let referenceWidth = referenceText.map { Markup.width(of: $0, fontSize: 11) + 10 } ?? 0
+        let width = max(plotRight + shift + referenceWidth + 20, Markup.width(of: title, fontSize: 16) + 32)
         let height = plotBottom + labelExtent + 12
 
         var canvas = SVGCanvas(width: width, height: height)
         canvas.title(title)
         let left = plotLeft + shift, right = plotRight + shift
-        let plotRightEdge = max(right, left + referenceWidth)
+        let plotRightEdge = right
         let yScale = LinearScale(domain: domain, range: (plotBottom, plotTop))
         canvas.valueAxis(ticks, scale: yScale, x: left, plotLeft: left, plotRight: plotRightEdge)
         let zero = yScale(0)
@@ -96,10 +97,8 @@ public struct BarChart: Figure, Sendable {
             let y = yScale(Double(reference))
             canvas.line(x1: left, y1: y, x2: plotRightEdge, y2: y, stroke: Palette.reference, width: 1.5, dash: "6 4",
                         attributes: [("class", "reference-line")])
-            let text = referenceLabel ?? Markup.value(reference, significant: 4)
-            canvas.text(text, x: plotRightEdge - 4, y: y - 6, size: 11, anchor: .end, fill: Palette.reference,
-                        attributes: [("class", "reference-label"), ("stroke", "#ffffff"), ("stroke-width", "3"),
-                                     ("paint-order", "stroke"), ("stroke-linejoin", "round")])
+            canvas.text(referenceText ?? "", x: plotRightEdge + 6, y: y, size: 11, fill: Palette.reference, centered: true,
+                        attributes: [("class", "reference-label")])
         }
 
         let font = layout.labels.fontSize

@@ -15,8 +15,35 @@ struct ColorBar {
     /// An optional caption (e.g. "attention weight") drawn alongside the bar.
     var label: String? = nil
 
-    var ticks: Ticks {
-        Ticks(lower: Double(domain.lowerBound), upper: Double(domain.upperBound), target: max(2, Int(length / 50)))
+    /// The labelled positions: both ends of the domain (so the range is always readable), plus
+    /// round values in between that do not crowd the ends.
+    var ticks: [(value: Double, label: String)] {
+        let lo = Double(domain.lowerBound), hi = Double(domain.upperBound)
+        guard hi > lo else { return [(lo, Markup.value(Float(lo)))] }
+        let nice = Ticks(lower: lo, upper: hi, target: max(5, Int(length / 40)))
+        func endLabel(_ v: Double) -> String {
+            let k = v / nice.step
+            return abs(k - k.rounded()) < 1e-6 ? nice.label(v) : Markup.value(Float(v), significant: 3)
+        }
+        let ends = [(lo, endLabel(lo)), (hi, endLabel(hi))]
+        let pixelsPerUnit = length / (hi - lo)
+        var marks = ends
+        for v in nice.values {
+            let label = nice.label(v)
+            let crowded = ends.contains { end in
+                let gap = orientation == .vertical
+                    ? 14
+                    : (Markup.width(of: label, fontSize: 11) + Markup.width(of: end.1, fontSize: 11)) / 2 + 8
+                return abs(v - end.0) * pixelsPerUnit < gap
+            }
+            if !crowded { marks.append((v, label)) }
+        }
+        return marks.sorted { $0.0 < $1.0 }
+    }
+
+    /// The widest tick label, for layout.
+    var tickLabelWidth: Double {
+        ticks.map { Markup.width(of: $0.label, fontSize: 11) }.max() ?? 0
     }
 
     /// Space taken beyond the strip itself (for labels): to the right for vertical bars, below for
@@ -24,7 +51,7 @@ struct ColorBar {
     var labelExtent: Double {
         switch orientation {
         case .vertical:
-            return 8 + SVGCanvas.tickLabelWidth(ticks) + (label == nil ? 0 : 20)
+            return 8 + tickLabelWidth + (label == nil ? 0 : 20)
         case .horizontal:
             return 22 + (label == nil ? 0 : 18)
         }
@@ -61,23 +88,23 @@ struct ColorBar {
         switch orientation {
         case .vertical:
             canvas.rect(x: x, y: y, width: thickness, height: length, fill: "none", stroke: Palette.axis, strokeWidth: 0.75)
-            for value in ticks.values {
+            for (value, text) in ticks {
                 let ty = axis(value)
                 canvas.line(x1: x + thickness, y1: ty, x2: x + thickness + 4, y2: ty, stroke: Palette.axis)
-                canvas.text(ticks.label(value), x: x + thickness + 7, y: ty, size: 11, fill: Palette.axis,
+                canvas.text(text, x: x + thickness + 7, y: ty, size: 11, fill: Palette.axis,
                             centered: true, attributes: [("class", "tick-label")])
             }
             if let label {
-                let lx = x + thickness + 8 + SVGCanvas.tickLabelWidth(ticks) + 12
+                let lx = x + thickness + 8 + tickLabelWidth + 12
                 canvas.text(label, x: lx, y: y + length / 2, size: 12, anchor: .middle, fill: Palette.mutedText,
                             rotate: 90, attributes: [("class", "axis-label")])
             }
         case .horizontal:
             canvas.rect(x: x, y: y, width: length, height: thickness, fill: "none", stroke: Palette.axis, strokeWidth: 0.75)
-            for value in ticks.values {
+            for (value, text) in ticks {
                 let tx = axis(value)
                 canvas.line(x1: tx, y1: y + thickness, x2: tx, y2: y + thickness + 4, stroke: Palette.axis)
-                canvas.text(ticks.label(value), x: tx, y: y + thickness + 16, size: 11, anchor: .middle,
+                canvas.text(text, x: tx, y: y + thickness + 16, size: 11, anchor: .middle,
                             fill: Palette.axis, attributes: [("class", "tick-label")])
             }
             if let label {

@@ -16,7 +16,7 @@ enum HTMLPage {
     .figure { margin: 0 0 36px 0; padding: 0 0 24px 0; border-bottom: 1px solid #e3e6ea; }
     .caption { color: #3d444d; margin: 8px 0 4px 0; }
     .links { font-size: 13px; color: #57606a; }
-    .links a { color: #2f6db3; margin-right: 12px; }
+    .links a { color: #2f6db3; margin-right: 12px; white-space: nowrap; }
     .hint { color: #57606a; font-size: 13px; min-height: 1.4em; margin: 8px 0; }
     """
 

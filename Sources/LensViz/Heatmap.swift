@@ -78,7 +78,7 @@ public struct Heatmap: Figure, Sendable {
         let matrixX = 16 + rowAxisSpace + max(panel.leftExtent, panel.leftOverhang)
         let matrixY = top
         let bar = ColorBar(scale: panel.scale, domain: panel.domain, orientation: .vertical,
-                           length: max(120, min(panel.matrixHeight, 320)), label: colorBarLabel)
+                           length: max(160, min(panel.matrixHeight, 320)), label: colorBarLabel)
         let barX = matrixX + panel.matrixWidth + 24
         let columnAxisY = matrixY + panel.matrixHeight + panel.bottomExtent + 16
         let contentBottom = columnAxisY + (columnAxis.isEmpty ? 0 : 12) + 12
@@ -89,7 +89,7 @@ public struct Heatmap: Figure, Sendable {
         canvas.title(title)
         panel.draw(into: &canvas, x: matrixX, y: matrixY)
         if !rowAxis.isEmpty {
-            canvas.text(rowAxis, x: 24, y: matrixY + panel.matrixHeight / 2, size: 13, anchor: .middle,
+            canvas.text(rowAxis, x: matrixX - panel.leftExtent - 14, y: matrixY + panel.matrixHeight / 2, size: 13, anchor: .middle,
                         fill: Palette.mutedText, rotate: -90, centered: true, attributes: [("class", "axis-label")])
         }
         if !columnAxis.isEmpty {

@@ -115,10 +115,9 @@ public struct LineChart: Figure, Sendable {
             xHi = max(xHi, Double(region.upperBound))
         }
         if xLo == xHi { xLo -= 1; xHi += 1 }
-        let yDomain = Ticks.niceDomain(lower: primaryYs.min()!, upper: primaryYs.max()!)
-        let yTicks = Ticks(lower: yDomain.lower, upper: yDomain.upper)
-        let y2Domain = hasSecondary ? Ticks.niceDomain(lower: secondaryYs.min()!, upper: secondaryYs.max()!) : yDomain
-        let y2Ticks = Ticks(lower: y2Domain.lower, upper: y2Domain.upper)
+        let (yDomain, yTicks) = Ticks.axis(lower: primaryYs.min()!, upper: primaryYs.max()!)
+        let (y2Domain, y2Ticks) = hasSecondary ? Ticks.axis(lower: secondaryYs.min()!, upper: secondaryYs.max()!)
+                                               : (yDomain, yTicks)
         let xTicks = Ticks(lower: xLo, upper: xHi, target: 6)
 
         let plotWidth = LineChart.plotWidth, plotHeight = LineChart.plotHeight

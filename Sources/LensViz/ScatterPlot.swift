@@ -56,15 +56,13 @@ public struct ScatterPlot: Figure, Sendable {
             return Palette.categorical(i)
         }
 
-        func paddedDomain(_ values: [Double]) -> (lower: Double, upper: Double) {
+        func paddedAxis(_ values: [Double], target: Int) -> (domain: (lower: Double, upper: Double), ticks: Ticks) {
             let lo = values.min()!, hi = values.max()!
             let pad = hi > lo ? (hi - lo) * 0.05 : 1
-            return Ticks.niceDomain(lower: lo - pad, upper: hi + pad)
+            return Ticks.axis(lower: lo - pad, upper: hi + pad, target: target)
         }
-        let xDomain = paddedDomain(finite.map { Double($0.x) })
-        let yDomain = paddedDomain(finite.map { Double($0.y) })
-        let xTicks = Ticks(lower: xDomain.lower, upper: xDomain.upper, target: 6)
-        let yTicks = Ticks(lower: yDomain.lower, upper: yDomain.upper)
+        let (xDomain, xTicks) = paddedAxis(finite.map { Double($0.x) }, target: 6)
+        let (yDomain, yTicks) = paddedAxis(finite.map { Double($0.y) }, target: 5)
 
         let plotWidth = 600.0, plotHeight = 440.0
         let plotLeft = 16 + 22 + SVGCanvas.tickLabelWidth(yTicks) + 10
@@ -123,13 +121,19 @@ public struct ScatterPlot: Figure, Sendable {
             let cx = xScale(Double($0.x)), cy = yScale(Double($0.y))
             return (cx - radius, cy - radius, cx + radius, cy + radius)
         }
+        if connect && finite.count > 1 {
+            for p in [finite[0], finite[finite.count - 1]] {
+                let cx = xScale(Double(p.x)), cy = yScale(Double(p.y)), r = radius + 4
+                occupied.append((cx - r, cy - r, cx + r, cy + r))
+            }
+        }
         let labelFont = 11.0
         for p in finite {
             guard let label = p.label, !label.isEmpty else { continue }
             let text = Markup.truncate(label, to: 24)
             let w = Markup.width(of: text, fontSize: labelFont), h = labelFont * 1.2
             let cx = xScale(Double(p.x)), cy = yScale(Double(p.y))
-            let gap = radius + 3
+            let gap = radius + (connect ? 6 : 3)
             let candidates: [(x: Double, y: Double, anchor: TextAnchor, box: (Double, Double, Double, Double))] = [
                 (cx + gap, cy, .start, (cx + gap, cy - h / 2, cx + gap + w, cy + h / 2)),
                 (cx - gap, cy, .end, (cx - gap - w, cy - h / 2, cx - gap, cy + h / 2)),

@@ -14,9 +14,11 @@ public struct TokenStrip: Figure, Sendable {
     public let values: [Float]
     public let colorScale: ColorScale
     public let domain: ClosedRange<Float>?
+    /// What the values are (e.g. "loss (nats)"), written under the colour bar.
+    public let valueLabel: String?
 
     public init(title: String, tokens: [String], values: [Float], colorScale: ColorScale = .sequential,
-                domain: ClosedRange<Float>? = nil) {
+                domain: ClosedRange<Float>? = nil, valueLabel: String? = nil) {
         precondition(tokens.count == values.count,
                      "TokenStrip \"\(title)\": \(tokens.count) tokens but \(values.count) values")
         self.title = title
@@ -24,6 +26,7 @@ public struct TokenStrip: Figure, Sendable {
         self.values = values
         self.colorScale = colorScale
         self.domain = domain
+        self.valueLabel = valueLabel
     }
 
     public func svg() -> String {
@@ -46,7 +49,8 @@ public struct TokenStrip: Figure, Sendable {
         }
         let lines = line + 1
         let stripHeight = Double(lines) * (boxHeight + lineGap) - lineGap
-        let bar = ColorBar(scale: colorScale, domain: resolved, orientation: .horizontal, length: 300)
+        let bar = ColorBar(scale: colorScale, domain: resolved, orientation: .horizontal, length: 300,
+                           label: valueLabel)
         let barTop = top + stripHeight + 24
         let width = max(left * 2 + widestLine, left * 2 + bar.length + 20, Markup.width(of: title, fontSize: 16) + 32)
         let height = barTop + bar.size.height + 16
