@@ -97,6 +97,14 @@ enum Markup {
         return fixed(Double(value), decimals: decimals, trimZeros: true)
     }
 
+    /// A value printed in a heatmap cell: two significant digits, but "0" for a value below
+    /// 1e-5 of the colour scale's span — zero at the figure's resolution — so that rounding
+    /// noise reads "0" rather than "−1.6e−8".
+    static func cellValue(_ value: Float, span: Float) -> String {
+        if value.isFinite, span > 0, abs(value) < 1e-5 * span { return "0" }
+        return self.value(value, significant: 2)
+    }
+
     /// `value` with exactly `decimals` decimals (or with trailing zeros removed if `trimZeros`).
     static func fixed(_ value: Double, decimals: Int, trimZeros: Bool = false) -> String {
         let d = max(0, min(decimals, 12))

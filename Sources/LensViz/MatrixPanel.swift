@@ -107,7 +107,7 @@ struct MatrixPanel {
                 canvas.rect(x: cx, y: cy, width: cellWidth, height: cellHeight, fill: color.hex,
                             attributes: extra, tooltip: tooltip)
                 if showValues {
-                    let text = Markup.value(v, significant: 2)
+                    let text = Markup.cellValue(v, span: domain.upperBound - domain.lowerBound)
                     var font = valueFont
                     let available = cellWidth - 3
                     let needed = Markup.width(of: text, fontSize: font)

@@ -67,7 +67,14 @@ import Testing
         let map = Heatmap(title: "t", values: [[0.123456, 1234.5678, 0.000001234, -0.5]], rowLabels: ["r"],
                           columnLabels: ["a", "b", "c", "d"])
         let svg = try ParsedXML(map.svg())
-        #expect(svg.texts(class: "cell-value") == ["0.12", "1235", "1.2e\u{2212}6", "\u{2212}0.5"])
+        #expect(svg.texts(class: "cell-value") == ["0.12", "1235", "0", "\u{2212}0.5"])
+        // A tiny value is zero at the figure's resolution (below 1e-5 of the colour scale's
+        // span); on a scale of its own size it keeps its digits.
+        let small = Heatmap(title: "t", values: [[0.000001234, 0.000002]], rowLabels: ["r"], columnLabels: ["a", "b"])
+        #expect(try ParsedXML(small.svg()).texts(class: "cell-value") == ["1.2e\u{2212}6", "2.0e\u{2212}6"])
+        let patching = Heatmap(title: "t", values: [[-1.6e-8, 0.3]], rowLabels: ["r"], columnLabels: ["a", "b"],
+                               colorScale: .diverging(center: 0), domain: -1...1)
+        #expect(try ParsedXML(patching.svg()).texts(class: "cell-value") == ["0", "0.3"])
     }
 
     @Test func labelsAreEscaped() throws {

@@ -65,7 +65,7 @@ Tutorial.run(number: 6, title: "Ablation and attention knockout") { t in
                  repeated.baseline, knocked, without, knockedControl))
     t.check(knocked - repeated.baseline > 0.8 * (without - repeated.baseline), "the stripe alone carries most of what the heads do")
     t.check(abs(knockedControl - repeated.baseline) < 0.3, "knocking out other pairs does little")
-    try t.figure(BarChart(title: "Loss on the repeated half", labels: ["clean", "stripe knocked out", "induction heads removed", "control knockout"],
+    try t.figure(BarChart(title: "Loss on the repeated half", labels: ["clean", "stripe knocked out", "heads removed", "control knockout"],
                           values: [repeated.baseline, knocked, without, knockedControl], valueLabel: "loss (nats)",
                           referenceLine: log(Float(c.dVocab)), referenceLabel: "chance"),
                  name: "knockout", caption: "Knocking out the stripe does nearly what removing the heads does.")
