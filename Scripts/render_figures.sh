@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Builds and runs the VizGallery example (one of every LensViz figure), then screenshots each
-# HTML page with headless Chromium so the figures can be checked by eye.
+# Renders figures with headless Chromium so they can be checked by eye:
 #
-#   Scripts/render_figures.sh [OUTPUT_DIR]      (default: viz-gallery)
+#   Scripts/render_figures.sh [OUTPUT_DIR]         the VizGallery example (one of every LensViz
+#                                                  figure; default OUTPUT_DIR: viz-gallery)
+#   Scripts/render_figures.sh --tutorials [N …]    runs Tutorial01 … Tutorial10 (or the numbers
+#                                                  given; FAST=1 for their fast mode) into
+#                                                  tutorial-output/NN
+#   Scripts/render_figures.sh --demo               runs `lens demo --load` on the committed
+#                                                  trained model into runs/demo-render/report
 #
-# Writes OUTPUT_DIR/*.svg, *.html, index.html and OUTPUT_DIR/screenshots/*.png.
+# Writes the figures and DIR/screenshots/*.png for every HTML page (index.html included).
 # Needs chromium (or chromium-browser / google-chrome). When it is missing and the script runs as
 # root on Debian/Ubuntu it installs it with apt-get; otherwise it says how to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out="${1:-viz-gallery}"
 size="${WINDOW_SIZE:-1200,900}"
 
 find_browser() {
@@ -36,18 +40,45 @@ if ! browser="$(find_browser)"; then
     fi
 fi
 
-swift build --product VizGallery
-"$(swift build --show-bin-path)/VizGallery" "$out"
+screenshot_all() {
+    local dir
+    dir="$(cd "$1" && pwd)"
+    mkdir -p "$dir/screenshots"
+    for page in "$dir"/*.html; do
+        name="$(basename "$page" .html)"
+        png="$dir/screenshots/$name.png"
+        "$browser" --headless --disable-gpu --no-sandbox --hide-scrollbars \
+            --screenshot="$png" --window-size="$size" "file://$page" >/dev/null 2>&1 || {
+            echo "error: $browser failed on $page" >&2
+            exit 1
+        }
+        echo "screenshot: $png"
+    done
+}
 
-mkdir -p "$out/screenshots"
-abs_out="$(cd "$out" && pwd)"
-for page in "$abs_out"/*.html; do
-    name="$(basename "$page" .html)"
-    png="$abs_out/screenshots/$name.png"
-    "$browser" --headless --disable-gpu --no-sandbox --hide-scrollbars \
-        --screenshot="$png" --window-size="$size" "file://$page" >/dev/null 2>&1 || {
-        echo "error: $browser failed on $page" >&2
-        exit 1
-    }
-    echo "screenshot: $png"
-done
+case "${1:-}" in
+--tutorials)
+    shift
+    numbers=("$@")
+    [ ${#numbers[@]} -eq 0 ] && numbers=(01 02 03 04 05 06 07 08 09 10)
+    swift build -c release
+    bin="$(swift build -c release --show-bin-path)"
+    for n in "${numbers[@]}"; do
+        flags=(--out "tutorial-output/$n")
+        [ "${FAST:-0}" = "1" ] && flags+=(--fast)
+        "$bin/Tutorial$n" "${flags[@]}"
+        screenshot_all "tutorial-output/$n"
+    done
+    ;;
+--demo)
+    swift build -c release --product lens
+    "$(swift build -c release --show-bin-path)/lens" demo --load Tests/Fixtures/trained/recipeR-2L-s0 --out runs/demo-render
+    screenshot_all runs/demo-render/report
+    ;;
+*)
+    out="${1:-viz-gallery}"
+    swift build --product VizGallery
+    "$(swift build --show-bin-path)/VizGallery" "$out"
+    screenshot_all "$out"
+    ;;
+esac

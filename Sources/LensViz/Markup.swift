@@ -97,12 +97,21 @@ enum Markup {
         return fixed(Double(value), decimals: decimals, trimZeros: true)
     }
 
-    /// A value printed in a heatmap cell: two significant digits, but "0" for a value below
-    /// 1e-5 of the colour scale's span — zero at the figure's resolution — so that rounding
-    /// noise reads "0" rather than "−1.6e−8".
-    static func cellValue(_ value: Float, span: Float) -> String {
-        if value.isFinite, span > 0, abs(value) < 1e-5 * span { return "0" }
-        return self.value(value, significant: 2)
+    /// The decimals of the numbers printed in a heatmap's cells: one count for the whole figure,
+    /// from the colour scale's span (span 1–10: 2 decimals; 10–100: 1; 0.1–1: 3 …, at most 4),
+    /// so that cells line up and a value that is zero at the figure's resolution reads "0.00"
+    /// rather than "−1.6e−8"; none when every value is an integer.
+    static func cellDecimals(span: Float, integral: Bool) -> Int {
+        if integral { return 0 }
+        guard span.isFinite, span > 0 else { return 2 }
+        return max(0, min(4, 2 - Int(Double(span).log10Floor)))
+    }
+
+    /// A value printed in a heatmap cell with `decimals` decimals (huge magnitudes in scientific
+    /// notation).
+    static func cellValue(_ value: Float, decimals: Int) -> String {
+        if !value.isFinite || abs(value) >= 1e6 { return self.value(value, significant: 2) }
+        return fixed(Double(value), decimals: decimals)
     }
 
     /// `value` with exactly `decimals` decimals (or with trailing zeros removed if `trimZeros`).

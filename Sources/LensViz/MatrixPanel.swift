@@ -93,6 +93,8 @@ struct MatrixPanel {
         canvas.openGroup(attrs)
         let withTooltips = rows * columns <= tooltipLimit
         let valueFont = min(11, cellHeight * 0.42)
+        let cellDecimals = Markup.cellDecimals(span: domain.upperBound - domain.lowerBound,
+                                               integral: values.allSatisfy { $0.allSatisfy { $0 == $0.rounded() } })
         for r in 0..<rows {
             for c in 0..<columns {
                 let v = values[r][c]
@@ -107,7 +109,7 @@ struct MatrixPanel {
                 canvas.rect(x: cx, y: cy, width: cellWidth, height: cellHeight, fill: color.hex,
                             attributes: extra, tooltip: tooltip)
                 if showValues {
-                    let text = Markup.cellValue(v, span: domain.upperBound - domain.lowerBound)
+                    let text = Markup.cellValue(v, decimals: cellDecimals)
                     var font = valueFont
                     let available = cellWidth - 3
                     let needed = Markup.width(of: text, fontSize: font)

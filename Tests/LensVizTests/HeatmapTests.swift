@@ -63,18 +63,18 @@ import Testing
         }
     }
 
-    @Test func numbersInCellsArePrintedCompactly() throws {
-        let map = Heatmap(title: "t", values: [[0.123456, 1234.5678, 0.000001234, -0.5]], rowLabels: ["r"],
-                          columnLabels: ["a", "b", "c", "d"])
-        let svg = try ParsedXML(map.svg())
-        #expect(svg.texts(class: "cell-value") == ["0.12", "1235", "0", "\u{2212}0.5"])
-        // A tiny value is zero at the figure's resolution (below 1e-5 of the colour scale's
-        // span); on a scale of its own size it keeps its digits.
-        let small = Heatmap(title: "t", values: [[0.000001234, 0.000002]], rowLabels: ["r"], columnLabels: ["a", "b"])
-        #expect(try ParsedXML(small.svg()).texts(class: "cell-value") == ["1.2e\u{2212}6", "2.0e\u{2212}6"])
-        let patching = Heatmap(title: "t", values: [[-1.6e-8, 0.3]], rowLabels: ["r"], columnLabels: ["a", "b"],
+    @Test func numbersInCellsShareTheFiguresDecimals() throws {
+        // One number of decimals per figure, from the colour scale's span: the cells line up,
+        // and float noise next to real effects reads 0.00 (a patching grid on −1…1).
+        let patching = Heatmap(title: "t", values: [[-1.6e-8, 0.3, 0.00261, -0.5]], rowLabels: ["r"], columnLabels: ["a", "b", "c", "d"],
                                colorScale: .diverging(center: 0), domain: -1...1)
-        #expect(try ParsedXML(patching.svg()).texts(class: "cell-value") == ["0", "0.3"])
+        #expect(try ParsedXML(patching.svg()).texts(class: "cell-value") == ["0.00", "0.30", "0.00", "\u{2212}0.50"])
+        let wide = Heatmap(title: "t", values: [[0.123456, 1234.5678, 12.5, -40.25]], rowLabels: ["r"], columnLabels: ["a", "b", "c", "d"])
+        #expect(try ParsedXML(wide.svg()).texts(class: "cell-value") == ["0", "1235", "13", "\u{2212}40"])
+        let small = Heatmap(title: "t", values: [[0.0012, 0.0034]], rowLabels: ["r"], columnLabels: ["a", "b"], domain: 0...0.005)
+        #expect(try ParsedXML(small.svg()).texts(class: "cell-value") == ["0.0012", "0.0034"])
+        let counts = Heatmap(title: "t", values: [[3, 12]], rowLabels: ["r"], columnLabels: ["a", "b"])
+        #expect(try ParsedXML(counts.svg()).texts(class: "cell-value") == ["3", "12"])
     }
 
     @Test func labelsAreEscaped() throws {
