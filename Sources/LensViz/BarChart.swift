@@ -63,6 +63,9 @@ public struct BarChart: Figure, Sendable {
         let left = plotLeft + shift, right = plotRight + shift
         let plotRightEdge = right
         let yScale = LinearScale(domain: domain, range: (plotBottom, plotTop))
+        // One number of decimals for every bar's label, from the axis span (as heatmap cells).
+        let labelDecimals = Markup.cellDecimals(span: Float(domain.upper - domain.lower),
+                                                integral: values.allSatisfy { $0 == $0.rounded() })
         canvas.valueAxis(ticks, scale: yScale, x: left, plotLeft: left, plotRight: plotRightEdge)
         let zero = yScale(0)
 
@@ -82,7 +85,7 @@ public struct BarChart: Figure, Sendable {
             canvas.rect(x: cx - barWidth / 2, y: top, width: barWidth, height: barHeight, fill: fill,
                         attributes: [("class", "bar")], tooltip: tip)
             if showValues {
-                let text = Markup.value(value, significant: 3)
+                let text = Markup.cellValue(value, decimals: labelDecimals)
                 let font = 10.0
                 if Markup.width(of: text, fontSize: font) <= slot - 2 {
                     let ty = value < 0 ? y + font + 3 : y - 4

@@ -14,7 +14,7 @@ import Testing
         ("03", ["L0H3 puts most of its attention on the previous token", "layer 1 has induction heads"], ["previous-token-head", "induction-head", "layer1"]),
         ("04", ["L0H3 is a previous-token head", "every head of layer 1 matches prefixes", "the induction heads copy"],
          ["induction-scores", "copying-scores"]),
-        ("05", ["every layer-1 head's OV circuit copies", "K-composes with every induction head",
+        ("05", ["every layer-1 head's OV circuit copies", "the four induction heads share out the vocabulary", "K-composes with every induction head",
                 "matches the query token with the key's previous token"], ["ov-circuit-L1H0", "k-composition", "qk-prefix-matching"]),
         ("06", ["without the previous-token head L0H3, copying fails", "in-context learning is gone",
                 "the stripe alone carries most of what the heads do"], ["ablation", "knockout"]),

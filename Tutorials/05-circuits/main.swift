@@ -29,11 +29,21 @@ Tutorial.run(number: 5, title: "QK and OV circuits, and K-composition") { t in
           + "largest in their row of the full OV circuit (chance: 1/\(c.dVocab)).")
     t.check(copying.eigenvalueScore[1].min().scalar > 0.9, "every layer-1 head's OV circuit copies (eigenvalue score > 0.9)")
     t.check(copying.topOneAccuracy![1].max().scalar > 0.3, "and its diagonal beats chance by an order of magnitude")
-    let ov = try model.fullOVCircuit()[1, 0].AB  // [d_vocab, d_vocab]
+    // Each head's diagonal is strong for part of the vocabulary: which tokens does some head copy?
+    let circuits = try model.fullOVCircuit()
+    var copiedBySome = Set<Int>()
+    for h in 0..<c.nHeads {
+        let best = try circuits[1, h].AB.argmax(axis: -1).scalars
+        for (token, top) in best.enumerated() where token == top { copiedBySome.insert(token) }
+    }
+    let union = Float(copiedBySome.count) / Float(c.dVocab)
+    print(String(format: "  tokens whose own logit is the top one in at least one layer-1 head's OV circuit: %.0f%%", 100 * union))
+    t.check(union > 0.8, "the four induction heads share out the vocabulary: together they copy most tokens")
+    let ov = try circuits[1, 0].AB  // [d_vocab, d_vocab]
     try t.figure(Heatmap(title: "Full OV circuit of L1H0: token attended to → logit", values: t.rows(ov), rowLabels: tokenLabels,
                          columnLabels: tokenLabels, rowAxis: "token attended to", columnAxis: "logit of token", colorScale: .diverging(center: 0),
                          showValues: false),
-                 name: "ov-circuit-L1H0", caption: "The diagonal: attending to token t raises the logit of t.")
+                 name: "ov-circuit-L1H0", caption: "Red on the diagonal: attending to token t raises the logit of t. Each head copies part of the vocabulary strongly; the four heads together cover most of it.")
 
     t.step("K-composition: which layer-0 head writes into the induction heads' keys?")
     let k = try model.allCompositionScores(.k), q = try model.allCompositionScores(.q), v = try model.allCompositionScores(.v)
