@@ -4,31 +4,10 @@ import Testing
 
 /// The `lens` executable, run as a user would (it is built with the tests).
 @Suite struct CommandLineTests {
-    /// The built `lens` binary: next to the test bundle, or in the package's build folder.
-    static func lensExecutable() throws -> URL {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [bundleDirectory, bundleDirectory.deletingLastPathComponent(),
-                          root.appendingPathComponent(".build/debug"), root.appendingPathComponent(".build/release")]
-            .map { $0.appendingPathComponent("lens") }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw CancellationError()
-        }
-        return found
-    }
-
-    /// Runs `lens` with `arguments`; returns the exit status and the combined output.
+    /// Runs `lens` with `arguments`; returns the exit status and what it printed.
     static func lens(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try lensExecutable()
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try BuiltExecutable.run("lens", arguments)
+        return (run.status, run.combined)
     }
 
     @Test(arguments: ["classic/gpt2tiny", "hf/gpt2tiny", "classic/llamatiny"])

@@ -5,19 +5,15 @@ import Testing
 /// Runs every program in Examples/ as a user would (`swift test` builds them next to the test
 /// bundle) and checks the numbers they print, so the examples cannot rot.
 @Suite struct ExamplesTests {
-    struct ExampleNotBuilt: Error, CustomStringConvertible {
-        let name: String
-        let searched: [URL]
-        var description: String {
-            "example executable \(name) not found (looked in \(searched.map(\.path).joined(separator: ", "))); build it with swift build"
-        }
-    }
-
-    /// What a run printed.
+    /// What a run printed, with the parsing the checks use.
     struct Output {
         let status: Int32
         let stdout: String
         let stderr: String
+
+        init(_ output: BuiltExecutable.Output) {
+            (status, stdout, stderr) = (output.status, output.stdout, output.stderr)
+        }
 
         /// The first line containing `label`.
         func line(_ label: String) throws -> String {
@@ -65,37 +61,9 @@ import Testing
         return values
     }
 
-    /// The built example: next to the test bundle, or in the package's build folder.
-    static func executable(_ name: String) throws -> URL {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [bundleDirectory, bundleDirectory.deletingLastPathComponent(),
-                          root.appendingPathComponent(".build/debug"), root.appendingPathComponent(".build/release")]
-            .map { $0.appendingPathComponent(name) }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw ExampleNotBuilt(name: name, searched: candidates)
-        }
-        return found
-    }
-
     /// Runs example `name` with `arguments`.
     static func run(_ name: String, _ arguments: [String] = []) throws -> Output {
-        let process = Process()
-        process.executableURL = try executable(name)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read stderr on another thread so neither pipe can fill up and block the process.
-        nonisolated(unsafe) var errorData = Data()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { errorData = err.fileHandleForReading.readDataToEndOfFile() }
-        let outputData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-                      stderr: String(decoding: errorData, as: UTF8.self))
+        Output(try BuiltExecutable.run(name, arguments))
     }
 
     // MARK: - ZeroAblateHead

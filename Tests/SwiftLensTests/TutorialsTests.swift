@@ -25,34 +25,14 @@ import Testing
          ["dla", "dla-tokens"]),
     ]
 
-    /// A built executable of this package (next to the test bundle, or in .build/debug|release).
-    static func executable(_ name: String) throws -> URL {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [bundleDirectory, bundleDirectory.deletingLastPathComponent(),
-                          root.appendingPathComponent(".build/debug"), root.appendingPathComponent(".build/release")]
-            .map { $0.appendingPathComponent(name) }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw CancellationError()
-        }
-        return found
-    }
-
     @Test(arguments: tutorials.map(\.number))
     func tutorialRunsAndMakesItsClaims(number: String) throws {
         let entry = Self.tutorials.first { $0.number == number }!
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("tutorial-\(number)-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
-        let process = Process()
-        process.executableURL = try Self.executable("Tutorial\(number)")
-        process.arguments = ["--fast", "--out", out.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0 && output.contains("Tutorial \(number) done."), "\(output)")
+        let run = try BuiltExecutable.run("Tutorial\(number)", ["--fast", "--out", out.path])
+        let output = run.combined
+        #expect(run.status == 0 && output.contains("Tutorial \(number) done."), "\(output)")
         #expect(!output.contains("✗"), "\(output)")
         let claims = output.split(separator: "\n").filter { $0.hasPrefix("✓ ") }
         for claim in entry.claims {
