@@ -16,7 +16,6 @@ import TutorialSupport
 Tutorial.run(number: 5, title: "QK and OV circuits, and K-composition") { t in
     let model = try t.trainedModel()
     let c = model.config
-    let heads = (0..<c.nHeads).map { "H\($0)" }, layers = (0..<c.nLayers).map { "L\($0)" }
     let tokenLabels = (0..<c.dVocab).map { "\($0)" }
 
     t.step("OV circuits: do the heads copy?")
