@@ -174,6 +174,7 @@ import Testing
         let index = try String(contentsOf: out.appendingPathComponent("report/index.html"), encoding: .utf8)
         for figure in ["training", "induction-scores", "attention-layer-1", "induction-head", "ablation", "loss-ablated"] {
             #expect(index.contains("\(figure).svg"), "the report links \(figure)")
+            try TutorialsTests.expectWellFormedAndOffline(out.appendingPathComponent("report/\(figure).html"))
         }
     }
 }

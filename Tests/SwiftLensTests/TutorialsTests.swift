@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import SwiftLens
 import Testing
 
@@ -39,11 +42,27 @@ import Testing
             #expect(claims.contains { $0.contains(claim) }, "tutorial \(number) should claim “\(claim)”:\n\(output)")
         }
         for figure in entry.figures {
-            let svg = try String(contentsOf: out.appendingPathComponent("\(figure).svg"), encoding: .utf8)
-            #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"), "\(figure).svg")
-            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(figure).html").path))
+            for file in ["\(figure).svg", "\(figure).html"] {
+                try Self.expectWellFormedAndOffline(out.appendingPathComponent(file))
+            }
         }
         let index = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
         for figure in entry.figures { #expect(index.contains("\(figure).svg"), "index links \(figure)") }
+    }
+
+    /// A written figure parses as XML (the SVGs and the XHTML-compatible pages) with an `svg`
+    /// element, and refers to nothing outside itself: no URL but the SVG namespace.
+    static func expectWellFormedAndOffline(_ url: URL) throws {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let document = try XMLDocument(xmlString: text, options: [])
+        var names: [String] = []
+        func walk(_ element: XMLElement) {
+            names.append(element.localName ?? "")
+            for child in element.children ?? [] { if let e = child as? XMLElement { walk(e) } }
+        }
+        if let root = document.rootElement() { walk(root) }
+        #expect(names.contains("svg"), "\(url.lastPathComponent) has an svg element")
+        let urls = text.components(separatedBy: "http").dropFirst().map { "http" + $0.prefix(40) }
+        #expect(urls.allSatisfy { $0.hasPrefix("http://www.w3.org/") }, "\(url.lastPathComponent) refers outside: \(urls)")
     }
 }
