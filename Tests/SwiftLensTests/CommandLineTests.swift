@@ -177,4 +177,18 @@ import Testing
             try TutorialsTests.expectWellFormedAndOffline(out.appendingPathComponent("report/\(figure).html"))
         }
     }
+
+    /// The demo's training path, cut short: before the phase change it finds no induction head,
+    /// says so, and still writes its report.
+    @Test func demoBeforeThePhaseChangeSaysSo() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lens-demo-short-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let (status, output) = try Self.lens(["demo", "--steps", "30", "--out", out.path])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("no phase change in 30 steps") && output.contains("no head scored ≥ 0.4 on induction"), "\(output)")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report/training.svg").path))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("final/config.json").path))
+        let (badStatus, bad) = try Self.lens(["demo", "--steps", "many"])
+        #expect(badStatus != 0 && bad.contains("--steps expects a non-negative integer"), "\(bad)")
+    }
 }
