@@ -28,8 +28,9 @@ Tutorial.run(number: 4, title: "Head detection: prefix matching, previous-token 
     t.check(scores.previousToken[0, 3].scalar > 0.5, "L0H3 is a previous-token head")
     t.check((0..<c.nHeads).allSatisfy { scores.induction[1, $0].scalar > 0.5 }, "every head of layer 1 matches prefixes")
     t.check(scores.duplicateToken.max().scalar < 0.3, "no head is a duplicate-token head (a 2-layer model does not need one)")
-    for (name, values) in [("previous-token", scores.previousToken), ("induction", scores.induction)] {
-        try t.figure(Heatmap(title: "\(name.capitalized) score", values: t.rows(values), rowLabels: layers, columnLabels: heads,
+    for (name, title, values) in [("previous-token", "Previous-token score", scores.previousToken),
+                                  ("induction", "Induction (prefix-matching) score", scores.induction)] {
+        try t.figure(Heatmap(title: title, values: t.rows(values), rowLabels: layers, columnLabels: heads,
                              rowAxis: "layer", columnAxis: "head", domain: 0...1),
                      name: "\(name)-scores", caption: "Mean attention on \(tokens.shape[0]) repeated random sequences.")
     }
