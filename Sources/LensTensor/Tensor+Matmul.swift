@@ -117,6 +117,24 @@ extension Tensor {
         LensKernels.sgemm(m: rows, n: n, k: k, a: pointer, lda: k, b: weight.pointer, ldb: n, beta: 1, c: out.pointer, ldc: n)
         return out
     }
+
+    /// `self += a · b` in place, for `a` [..., k], `b` [k, n] and `self` [..., n]: the GEMM
+    /// accumulates straight into this tensor's storage (copied first only if it is shared).
+    /// With a tracked operand it records the sum as a new value instead.
+    public mutating func addProduct(_ a: Tensor, _ b: Tensor) {
+        precondition(a.rank >= 1 && b.rank == 2 && a.shape[a.rank - 1] == b.shape[0]
+                     && shape == Array(a.shape.dropLast()) + [b.shape[1]],
+                     "addProduct needs [..., n] += [..., k] · [k, n]; got \(shape) += \(a.shape) · \(b.shape)")
+        if GradientTape.recording(self, a, b) != nil {
+            self = self + a.matmul(b)
+            return
+        }
+        let (k, n) = (b.shape[0], b.shape[1])
+        makeUnique()
+        link = nil
+        LensKernels.sgemm(m: a.count / Swift.max(k, 1), n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: n, beta: 1,
+                          c: storage.pointer, ldc: n)
+    }
 }
 
 /// `a · b`; see ``Tensor/matmul(_:transposeSelf:transposeOther:)``.

@@ -157,6 +157,11 @@ import Testing
         checkGradients([random([2, 3, 4], seed: 109), b, random([2, 3, 5], seed: 113)], "product adding a base") {
             $0[0].matmul($0[1], adding: $0[2])
         }
+        checkGradients([random([2, 3, 4], seed: 117), b, random([2, 3, 5], seed: 118)], "accumulated product") {
+            var sum = $0[2]
+            sum.addProduct($0[0], $0[1])
+            return sum
+        }
         checkGradients([random([2, 3, 5], seed: 114), random([2, 3, 1], seed: 115), random([5], seed: 116)], "scaled rows") {
             $0[0].scaledRows(by: $0[1], adding: $0[2])
         }

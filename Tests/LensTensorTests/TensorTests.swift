@@ -184,6 +184,10 @@ import Testing
         let base = Tensor.randomNormal([3, 7, 19], seed: 10), kept = base.scalars
         #expect(a.matmul(w, adding: base).isApproximatelyEqual(to: base + a.matmul(w), absoluteTolerance: 1e-5))
         #expect(base.scalars == kept)
+        var accumulated = base
+        accumulated.addProduct(a, w)
+        #expect(accumulated.isApproximatelyEqual(to: base + a.matmul(w), absoluteTolerance: 1e-5))
+        #expect(base.scalars == kept, "a shared storage is copied before accumulating")
         let scale = Tensor.randomNormal([3, 7, 1], seed: 11), bias = Tensor.randomNormal([19], seed: 12)
         #expect(base.scaledRows(by: scale, adding: bias).isApproximatelyEqual(to: base * scale + bias, absoluteTolerance: 1e-6))
         #expect(base.scaledRows(by: scale).isApproximatelyEqual(to: base * scale, absoluteTolerance: 1e-6))

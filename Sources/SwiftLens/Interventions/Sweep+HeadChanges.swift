@@ -140,18 +140,22 @@ struct NormedProjection {
         }
     }
 
-    /// f(x + Σ Δz_h·U_h) and x + Σ Δz_h·U_h, for `changes` Δz_h [..., d_head] by head.
+    /// f(x + Σ Δz_h·U_h) and x + Σ Δz_h·U_h, for `changes` Δz_h [..., d_head] by head. The
+    /// new scale comes first, so the output is one pass over x̃W' (scaled, offset) plus a GEMM
+    /// per changed head accumulating (Δz_h/σ)·Ũ_h W' into it in place.
     mutating func evaluate(_ changes: [(head: Int, delta: Tensor)]) -> (output: Tensor, residual: Tensor) {
-        var product = baseProduct
         var delta: Tensor?
         for (head, change) in changes {
-            if headProducts[head] == nil { headProducts[head] = Self.centred(directions[head], norm).matmul(weight) }
-            product = change.matmul(headProducts[head]!, adding: product)
             delta = delta.map { change.matmul(directions[head], adding: $0) } ?? change.matmul(directions[head])
         }
         let x = delta.map { residual + $0 } ?? residual
-        guard let norm else { return (product + offset, x) }
-        return (product.scaledRows(by: 1 / Self.scale(of: x, norm), adding: offset), x)
+        let inverseScale = norm.map { 1 / Self.scale(of: x, $0) }
+        var output = inverseScale.map { baseProduct.scaledRows(by: $0, adding: offset) } ?? baseProduct + offset
+        for (head, change) in changes {
+            if headProducts[head] == nil { headProducts[head] = Self.centred(directions[head], norm).matmul(weight) }
+            output.addProduct(inverseScale.map { change * $0 } ?? change, headProducts[head]!)
+        }
+        return (output, x)
     }
 
     /// x centred over d_model for a LayerNorm.
