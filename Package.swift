@@ -51,10 +51,12 @@ let package = Package(
         // MARK: - Examples
         .executableTarget(name: "TensorTour", dependencies: ["SwiftLens"], path: "Examples/TensorTour"),
         .executableTarget(name: "VizGallery", dependencies: ["LensViz"], path: "Examples/VizGallery"),
-        .executableTarget(name: "ZeroAblateHead", dependencies: ["SwiftLens"], path: "Examples/ZeroAblateHead"),
-        .executableTarget(name: "ActivationPatchingExperiment", dependencies: ["SwiftLens"], path: "Examples/ActivationPatchingExperiment"),
-        .executableTarget(name: "HuggingFaceCache", dependencies: ["SwiftLens"], path: "Examples/HuggingFaceCache"),
-        .executableTarget(name: "CustomHook", dependencies: ["SwiftLens"], path: "Examples/CustomHook"),
+        /// What the examples share: argument parsing, the package root, a top level that exits 1 on errors.
+        .target(name: "ExampleSupport", dependencies: ["SwiftLens"], path: "Examples/Support"),
+        .executableTarget(name: "ZeroAblateHead", dependencies: ["ExampleSupport"], path: "Examples/ZeroAblateHead"),
+        .executableTarget(name: "ActivationPatchingExperiment", dependencies: ["ExampleSupport"], path: "Examples/ActivationPatchingExperiment"),
+        .executableTarget(name: "HuggingFaceCache", dependencies: ["ExampleSupport"], path: "Examples/HuggingFaceCache"),
+        .executableTarget(name: "CustomHook", dependencies: ["ExampleSupport"], path: "Examples/CustomHook"),
 
         // MARK: - Tutorials
         /// What every tutorial shares: narrative printing, checks, figures, the committed trained model.

@@ -17,56 +17,18 @@
 // (previous-token head L0H3, induction heads L1H0–3). Defaults: L = 20, P = L / 2, 8 prompts
 // (this model copies reliably only a dozen or more tokens into a sequence).
 import Foundation
-import SwiftLens
-
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// The directory holding Package.swift, found from this file's path, so `swift run` works from
-/// any working directory of a fresh clone.
-func packageRoot() -> URL {
-    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while directory.pathComponents.count > 1 {
-        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) { return directory }
-        directory.deleteLastPathComponent()
-    }
-    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-}
+import ExampleSupport
 
 func run(_ arguments: [String]) throws {
-    var options: [String: String] = [:]
-    var positional: [String] = []
-    var i = 0
-    while i < arguments.count {
-        let argument = arguments[i]
-        if argument.hasPrefix("--") {
-            guard ["--length", "--answer-position", "--batch", "--seed"].contains(argument) else {
-                throw UsageError(description: "unknown option \(argument)")
-            }
-            guard i + 1 < arguments.count else { throw UsageError(description: "\(argument) needs a value") }
-            options[argument] = arguments[i + 1]
-            i += 2
-        } else {
-            positional.append(argument)
-            i += 1
-        }
-    }
-    guard positional.count <= 1 else { throw UsageError(description: "expected at most one model directory, found \(positional)") }
-    func integer(_ name: String, default value: Int, minimum: Int) throws -> Int {
-        guard let text = options[name] else { return value }
-        guard let n = Int(text), n >= minimum else { throw UsageError(description: "\(name) expects an integer ≥ \(minimum), found \"\(text)\"") }
-        return n
-    }
+    let args = try ExampleArguments(arguments, options: ["--length", "--answer-position", "--batch", "--seed"])
 
-    let directory = positional.first.map { URL(fileURLWithPath: $0) }
-        ?? packageRoot().appendingPathComponent("Tests/Fixtures/trained/recipeR-2L-s0/final")
+    let directory = args.modelDirectory(default: "Tests/Fixtures/trained/recipeR-2L-s0/final")
     let model = try HookedTransformer.load(directory: directory)
     let config = model.config
-    let length = try integer("--length", default: 20, minimum: 3)
-    let answerPosition = try integer("--answer-position", default: length / 2, minimum: 1)
-    let batch = try integer("--batch", default: 8, minimum: 1)
-    let seed = try integer("--seed", default: 0, minimum: 0)
+    let length = try args.integer("--length", default: 20, minimum: 3)
+    let answerPosition = try args.integer("--answer-position", default: length / 2, minimum: 1)
+    let batch = try args.integer("--batch", default: 8, minimum: 1)
+    let seed = try args.integer("--seed", default: 0, minimum: 0)
     guard answerPosition < length else { throw UsageError(description: "--answer-position must be below --length (\(length))") }
     // r is drawn without replacement and y must be a token outside r.
     guard length < config.dVocab else { throw UsageError(description: "--length \(length) must be below the vocabulary (\(config.dVocab))") }
@@ -202,9 +164,4 @@ func run(_ arguments: [String]) throws {
           + (carryingPositions.isEmpty ? "none" : carryingPositions.map { "\($0.label) \(String(format: "%.3f", $0.value))" }.joined(separator: ", ")))
 }
 
-do {
-    try run(Array(CommandLine.arguments.dropFirst()))
-} catch {
-    FileHandle.standardError.write(Data("ActivationPatchingExperiment: \(error)\n".utf8))
-    exit(1)
-}
+runExample("ActivationPatchingExperiment", run)

@@ -16,34 +16,7 @@
 // whose previous-token head is L0H3 (--previous 0.3) and whose induction heads are L1H0–3
 // (--induction 1.0).
 import Foundation
-import SwiftLens
-
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// The directory holding Package.swift, found from this file's path, so `swift run` works from
-/// any working directory of a fresh clone.
-func packageRoot() -> URL {
-    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while directory.pathComponents.count > 1 {
-        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) { return directory }
-        directory.deleteLastPathComponent()
-    }
-    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-}
-
-/// Parses "L.H" (e.g. "1.0") into a head of `model`.
-func parseHead(_ text: String, _ model: HookedTransformer) throws -> (layer: Int, head: Int) {
-    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 2, let layer = Int(parts[0]), let head = Int(parts[1]) else {
-        throw UsageError(description: "a head is written LAYER.HEAD (e.g. 1.0), found \"\(text)\"")
-    }
-    guard (0..<model.config.nLayers).contains(layer), (0..<model.config.nHeads).contains(head) else {
-        throw UsageError(description: "head \(text) does not exist: the model has \(model.config.nLayers) layers of \(model.config.nHeads) heads")
-    }
-    return (layer, head)
-}
+import ExampleSupport
 
 // MARK: - Custom hook 1: an observer
 
@@ -93,38 +66,15 @@ struct Tripwire: Error, CustomStringConvertible {
 }
 
 func run(_ arguments: [String]) throws {
-    var options: [String: String] = [:]
-    var positional: [String] = []
-    var i = 0
-    while i < arguments.count {
-        let argument = arguments[i]
-        if argument.hasPrefix("--") {
-            guard ["--previous", "--induction", "--batch", "--length"].contains(argument) else {
-                throw UsageError(description: "unknown option \(argument)")
-            }
-            guard i + 1 < arguments.count else { throw UsageError(description: "\(argument) needs a value") }
-            options[argument] = arguments[i + 1]
-            i += 2
-        } else {
-            positional.append(argument)
-            i += 1
-        }
-    }
-    guard positional.count <= 1 else { throw UsageError(description: "expected at most one model directory, found \(positional)") }
-    func integer(_ name: String, default value: Int, minimum: Int) throws -> Int {
-        guard let text = options[name] else { return value }
-        guard let n = Int(text), n >= minimum else { throw UsageError(description: "\(name) expects an integer ≥ \(minimum), found \"\(text)\"") }
-        return n
-    }
+    let args = try ExampleArguments(arguments, options: ["--previous", "--induction", "--batch", "--length"])
 
-    let directory = positional.first.map { URL(fileURLWithPath: $0) }
-        ?? packageRoot().appendingPathComponent("Tests/Fixtures/trained/recipeR-2L-s0/final")
+    let directory = args.modelDirectory(default: "Tests/Fixtures/trained/recipeR-2L-s0/final")
     let model = try HookedTransformer.load(directory: directory)
     let config = model.config
-    let previous = try parseHead(options["--previous"] ?? "0.3", model)
-    let induction = try parseHead(options["--induction"] ?? "1.0", model)
-    let batch = try integer("--batch", default: 8, minimum: 1)
-    let length = try integer("--length", default: 32, minimum: 4)
+    let previous = try parseHead(args["--previous"] ?? "0.3", model)
+    let induction = try parseHead(args["--induction"] ?? "1.0", model)
+    let batch = try args.integer("--batch", default: 8, minimum: 1)
+    let length = try args.integer("--length", default: 32, minimum: 4)
     guard length <= config.dVocab, 2 * length <= config.nCtx else {
         throw UsageError(description: "--length \(length): need length ≤ d_vocab (\(config.dVocab)) and 2 × length ≤ n_ctx (\(config.nCtx))")
     }
@@ -222,9 +172,4 @@ func run(_ arguments: [String]) throws {
     print("  after resetHooks(includingPermanent: true): \(model.attachedHooks.count)")
 }
 
-do {
-    try run(Array(CommandLine.arguments.dropFirst()))
-} catch {
-    FileHandle.standardError.write(Data("CustomHook: \(error)\n".utf8))
-    exit(1)
-}
+runExample("CustomHook", run)

@@ -15,44 +15,12 @@
 // are comma-separated (default 10,20,30,40,10,20,30); there is no tokenizer here. LLaMA
 // directories load the same way (e.g. Tests/Fixtures/hf/llamatiny/hf).
 import Foundation
-import SwiftLens
-
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// The directory holding Package.swift, found from this file's path, so `swift run` works from
-/// any working directory of a fresh clone.
-func packageRoot() -> URL {
-    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while directory.pathComponents.count > 1 {
-        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) { return directory }
-        directory.deleteLastPathComponent()
-    }
-    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-}
+import ExampleSupport
 
 func run(_ arguments: [String]) throws {
-    var options: [String: String] = [:]
-    var positional: [String] = []
-    var i = 0
-    while i < arguments.count {
-        let argument = arguments[i]
-        if argument.hasPrefix("--") {
-            guard ["--tokens", "--out"].contains(argument) else { throw UsageError(description: "unknown option \(argument)") }
-            guard i + 1 < arguments.count else { throw UsageError(description: "\(argument) needs a value") }
-            options[argument] = arguments[i + 1]
-            i += 2
-        } else {
-            positional.append(argument)
-            i += 1
-        }
-    }
-    guard positional.count <= 1 else { throw UsageError(description: "expected at most one model directory, found \(positional)") }
+    let args = try ExampleArguments(arguments, options: ["--tokens", "--out"])
 
-    // The directory: check it looks like a Hugging Face checkpoint before loading.
-    let directory = positional.first.map { URL(fileURLWithPath: $0) }
-        ?? packageRoot().appendingPathComponent("Tests/Fixtures/hf/gpt2tiny")
+    let directory = args.modelDirectory(default: "Tests/Fixtures/hf/gpt2tiny")
     for file in ["config.json", "model.safetensors"] where !FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) {
         throw UsageError(description: "\(directory.path) has no \(file): expected a Hugging Face GPT-2 directory (config.json and model.safetensors)")
     }
@@ -61,7 +29,7 @@ func run(_ arguments: [String]) throws {
     let config = model.config
 
     // The token ids.
-    let tokenText = options["--tokens"] ?? "10,20,30,40,10,20,30"
+    let tokenText = args["--tokens"] ?? "10,20,30,40,10,20,30"
     let ids = try tokenText.split(separator: ",").map { part -> Int in
         guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else {
             throw UsageError(description: "--tokens expects comma-separated integer ids (e.g. 10,20,30), found \"\(part)\"")
@@ -115,7 +83,7 @@ func run(_ arguments: [String]) throws {
     }
 
     // The whole cache as safetensors, under TransformerLens's names.
-    if let out = options["--out"] {
+    if let out = args["--out"] {
         var values: [(name: String, value: SafetensorsValue)] = [("tokens", .int(tokens)), ("logits", .float(logits))]
         values += cache.map { (name: $0.name.rawValue, value: SafetensorsValue.float($0.value)) }
         try SafetensorsFile.write(values, metadata: ["format": "swiftlens-cache", "model": config.modelName], to: URL(fileURLWithPath: out))
@@ -124,9 +92,4 @@ func run(_ arguments: [String]) throws {
     }
 }
 
-do {
-    try run(Array(CommandLine.arguments.dropFirst()))
-} catch {
-    FileHandle.standardError.write(Data("HuggingFaceCache: \(error)\n".utf8))
-    exit(1)
-}
+runExample("HuggingFaceCache", run)

@@ -14,70 +14,20 @@
 // any TransformerLens or Hugging Face directory works. --head defaults to 1.0 (an induction head),
 // --contrast to 0.0 (neither an induction nor a previous-token head).
 import Foundation
-import SwiftLens
-
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// The directory holding Package.swift, found from this file's path, so `swift run` works from
-/// any working directory of a fresh clone.
-func packageRoot() -> URL {
-    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while directory.pathComponents.count > 1 {
-        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) { return directory }
-        directory.deleteLastPathComponent()
-    }
-    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-}
-
-/// Parses "L.H" (e.g. "1.0") into a head of `model`.
-func parseHead(_ text: String, _ model: HookedTransformer) throws -> (layer: Int, head: Int) {
-    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 2, let layer = Int(parts[0]), let head = Int(parts[1]) else {
-        throw UsageError(description: "a head is written LAYER.HEAD (e.g. 1.0), found \"\(text)\"")
-    }
-    guard (0..<model.config.nLayers).contains(layer), (0..<model.config.nHeads).contains(head) else {
-        throw UsageError(description: "head \(text) does not exist: the model has \(model.config.nLayers) layers of \(model.config.nHeads) heads")
-    }
-    return (layer, head)
-}
+import ExampleSupport
 
 func run(_ arguments: [String]) throws {
     // Arguments: an optional model directory, then options.
-    var options: [String: String] = [:]
-    var positional: [String] = []
-    var i = 0
-    while i < arguments.count {
-        let argument = arguments[i]
-        if argument.hasPrefix("--") {
-            guard ["--head", "--contrast", "--batch", "--length", "--seed"].contains(argument) else {
-                throw UsageError(description: "unknown option \(argument)")
-            }
-            guard i + 1 < arguments.count else { throw UsageError(description: "\(argument) needs a value") }
-            options[argument] = arguments[i + 1]
-            i += 2
-        } else {
-            positional.append(argument)
-            i += 1
-        }
-    }
-    guard positional.count <= 1 else { throw UsageError(description: "expected at most one model directory, found \(positional)") }
-    func integer(_ name: String, default value: Int, minimum: Int) throws -> Int {
-        guard let text = options[name] else { return value }
-        guard let n = Int(text), n >= minimum else { throw UsageError(description: "\(name) expects an integer ≥ \(minimum), found \"\(text)\"") }
-        return n
-    }
+    let args = try ExampleArguments(arguments, options: ["--head", "--contrast", "--batch", "--length", "--seed"])
 
-    let directory = positional.first.map { URL(fileURLWithPath: $0) }
-        ?? packageRoot().appendingPathComponent("Tests/Fixtures/trained/recipeR-2L-s0/final")
+    let directory = args.modelDirectory(default: "Tests/Fixtures/trained/recipeR-2L-s0/final")
     let model = try HookedTransformer.load(directory: directory)
     let config = model.config
-    let target = try parseHead(options["--head"] ?? "1.0", model)
-    let contrast = try parseHead(options["--contrast"] ?? "0.0", model)
-    let batch = try integer("--batch", default: 8, minimum: 1)
-    let length = try integer("--length", default: 32, minimum: 4)
-    let seed = try integer("--seed", default: 0, minimum: 0)
+    let target = try parseHead(args["--head"] ?? "1.0", model)
+    let contrast = try parseHead(args["--contrast"] ?? "0.0", model)
+    let batch = try args.integer("--batch", default: 8, minimum: 1)
+    let length = try args.integer("--length", default: 32, minimum: 4)
+    let seed = try args.integer("--seed", default: 0, minimum: 0)
     // RepeatedRandomTokens draws each half without replacement, so it needs length ≤ vocabulary;
     // the model sees 2 × length tokens.
     guard length <= config.dVocab else { throw UsageError(description: "--length \(length) exceeds the vocabulary (\(config.dVocab))") }
@@ -127,9 +77,4 @@ func run(_ arguments: [String]) throws {
     print("sweep vs the direct runs above: max difference \(String(format: "%.1e", difference))")
 }
 
-do {
-    try run(Array(CommandLine.arguments.dropFirst()))
-} catch {
-    FileHandle.standardError.write(Data("ZeroAblateHead: \(error)\n".utf8))
-    exit(1)
-}
+runExample("ZeroAblateHead", run)

@@ -90,6 +90,14 @@ public struct Tensor: @unchecked Sendable {
         Array(UnsafeBufferPointer(start: storage.pointer, count: storage.count))
     }
 
+    /// The rows of a matrix as arrays, [[Float]] (a [n_layers, n_heads] score grid for a figure
+    /// or JSON, for instance).
+    public var rowScalars: [[Float]] {
+        precondition(rank == 2, "rowScalars needs a matrix, shape is \(shape)")
+        let columns = shape[1]
+        return (0..<shape[0]).map { Array(UnsafeBufferPointer(start: storage.pointer + $0 * columns, count: columns)) }
+    }
+
     /// The single element of a one-element tensor (any shape with one element).
     public var scalar: Float {
         precondition(count == 1, "scalar needs a tensor with one element, shape is \(shape)")

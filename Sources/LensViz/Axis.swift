@@ -20,6 +20,13 @@ struct Ticks {
 
     /// About `target` ticks covering [lower, upper] (ticks lie inside the interval).
     init(lower: Double, upper: Double, target: Int = 5) {
+        let (lo, hi) = Ticks.usableInterval(lower, upper)
+        self.init(lower: lo, upper: hi, step: Ticks.niceStep((hi - lo) / Double(max(target, 1))))
+    }
+
+    /// [lower, upper] made usable for an axis: ordered, finite (else [0, 1]), and widened
+    /// around a single value (by 10 %, or ±1 at zero).
+    static func usableInterval(_ lower: Double, _ upper: Double) -> (Double, Double) {
         var lo = lower, hi = upper
         if !(lo.isFinite && hi.isFinite) { lo = 0; hi = 1 }
         if hi < lo { swap(&lo, &hi) }
@@ -27,7 +34,7 @@ struct Ticks {
             let pad = lo == 0 ? 1 : abs(lo) * 0.1
             lo -= pad; hi += pad
         }
-        self.init(lower: lo, upper: hi, step: Ticks.niceStep((hi - lo) / Double(max(target, 1))))
+        return (lo, hi)
     }
 
     /// The smallest of 1, 2, 5 × 10ᵏ that is at least `raw`.
@@ -56,13 +63,7 @@ struct Ticks {
     /// A value axis for data in [lower, upper]: the interval widened outwards to whole steps of
     /// about `target` ticks (so the first and last gridline frame the data), and those ticks.
     static func axis(lower: Double, upper: Double, target: Int = 5) -> (domain: (lower: Double, upper: Double), ticks: Ticks) {
-        var lo = lower, hi = upper
-        if !(lo.isFinite && hi.isFinite) { lo = 0; hi = 1 }
-        if hi < lo { swap(&lo, &hi) }
-        if hi == lo {
-            let pad = lo == 0 ? 1 : abs(lo) * 0.1
-            lo -= pad; hi += pad
-        }
+        let (lo, hi) = Ticks.usableInterval(lower, upper)
         let step = niceStep((hi - lo) / Double(max(target, 1)))
         let domain = ((lo / step).rounded(.down) * step, (hi / step).rounded(.up) * step)
         return (domain, Ticks(lower: domain.0, upper: domain.1, step: step))

@@ -32,6 +32,13 @@ struct Arguments {
     }
 
     func value(_ name: String) -> String? { options[name] }
+
+    /// The non-negative integer value of `name`, or `fallback` when it is not given.
+    func integer(_ name: String, default fallback: Int) throws -> Int {
+        guard let v = options[name] else { return fallback }
+        guard let i = Int(v), i >= 0 else { throw UsageError(description: "\(name) expects a non-negative integer, found \(v)") }
+        return i
+    }
     func has(_ flag: String) -> Bool { flags.contains(flag) }
 
     /// Rejects flags that the command does not know.

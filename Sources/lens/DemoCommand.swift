@@ -64,7 +64,7 @@ enum DemoCommand {
             print("loaded \(model.config.modelName) from \(modelDirectory.path)")
             return (model, try metrics.map { try TrainingSummary.read(from: $0) })
         }
-        let steps = try positiveInt(args, "--steps", 2500), seed = try positiveInt(args, "--seed", 0)
+        let steps = try args.integer("--steps", default: 2500), seed = try args.integer("--seed", default: 0)
         var config = TrainingConfig()
         config.steps = steps
         let model = try HookedTransformer(config: .recipeR(layers: 2), seed: UInt64(seed))
@@ -83,12 +83,6 @@ enum DemoCommand {
         }
         print(String(format: "   %d steps in %.1f s; model and metrics in %@", summary.steps, summary.seconds, out.path))
         return (model, summary)
-    }
-
-    static func positiveInt(_ args: Arguments, _ name: String, _ fallback: Int) throws -> Int {
-        guard let text = args.value(name) else { return fallback }
-        guard let value = Int(text), value >= 0 else { throw UsageError(description: "\(name) expects a non-negative integer, found \(text)") }
-        return value
     }
 
     // MARK: Analysis

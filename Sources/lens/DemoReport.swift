@@ -9,7 +9,6 @@ enum DemoReport {
         let c = f.model.config
         var folder = try FigureFolder(directory: directory, title: "SwiftLens demo: the induction heads of a 2-layer attention-only model")
         let headLabels = (0..<c.nHeads).map { "H\($0)" }, layerLabels = (0..<c.nLayers).map { "L\($0)" }
-        func grid(_ t: Tensor) -> [[Float]] { (0..<t.shape[0]).map { t[$0].scalars } }
 
         if let summary = f.summary, summary.evaluations.count > 1 {
             let steps = summary.evaluations.map { Float($0.step) }
@@ -30,10 +29,10 @@ enum DemoReport {
                 secondaryYLabel: "attention score", secondarySeries: ["best induction score", "best previous-token score"])
             try folder.add(chart, name: "training", caption: "Evaluated every \(summary.evaluations.count > 1 ? summary.evaluations[1].step - summary.evaluations[0].step : 0) steps. The shaded interval is the phase change: the first evaluation whose best induction score reaches \(summary.inductionThreshold).")
         }
-        try folder.add(Heatmap(title: "Previous-token score (attention to the token before)", values: grid(f.scores.previousToken),
+        try folder.add(Heatmap(title: "Previous-token score (attention to the token before)", values: f.scores.previousToken.rowScalars,
                                rowLabels: layerLabels, columnLabels: headLabels, rowAxis: "layer", columnAxis: "head", domain: 0...1),
                        name: "previous-token-scores", caption: "Mean attention from each position to the one before, on repeated random tokens.")
-        try folder.add(Heatmap(title: "Induction score (attention to the token after the earlier copy)", values: grid(f.scores.induction),
+        try folder.add(Heatmap(title: "Induction score (attention to the token after the earlier copy)", values: f.scores.induction.rowScalars,
                                rowLabels: layerLabels, columnLabels: headLabels, rowAxis: "layer", columnAxis: "head", domain: 0...1),
                        name: "induction-scores", caption: "Mean attention, in the repeated half, to the token that followed the current token's first occurrence.")
 
@@ -43,7 +42,7 @@ enum DemoReport {
         let cache = try f.model.cache(first, names: .only((0..<c.nLayers).map { .pattern($0) }))
         for layer in 0..<c.nLayers {
             let pattern = try cache.tensor(.pattern(layer))[0]  // [head, query, key]
-            let patterns = (0..<c.nHeads).map { h in (0..<pattern.shape[1]).map { pattern[h, $0].scalars } }
+            let patterns = (0..<c.nHeads).map { pattern[$0].rowScalars }
             try folder.add(AttentionGrid(title: "Layer \(layer): attention patterns of every head on a repeated random sequence",
                                          patterns: patterns, tokens: labels, headLabels: headLabels),
                            name: "attention-layer-\(layer)",
@@ -53,7 +52,7 @@ enum DemoReport {
         if let best = f.inductionHeads.max(by: { f.scores.induction[$0.layer, $0.head].scalar < f.scores.induction[$1.layer, $1.head].scalar }) {
             let pattern = try cache.tensor(.pattern(best.layer))[0, best.head]
             try folder.add(AttentionPattern(title: "Induction head L\(best.layer)H\(best.head)",
-                                            pattern: (0..<pattern.shape[0]).map { pattern[$0].scalars }, tokens: labels),
+                                            pattern: pattern.rowScalars, tokens: labels),
                            name: "induction-head", caption: "Hover a token to see where it attends and what attends to it.")
         }
 

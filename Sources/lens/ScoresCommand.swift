@@ -112,13 +112,12 @@ enum ScoresCommand {
             values += [("composition_baseline", .float(Tensor(shape: [2], values: [baseline.mean, baseline.standardDeviation])))]
             try SafetensorsFile.write(values, metadata: ["format": "swiftlens-scores", "model": config.modelName], to: url)
         } else {
-            func grid(_ t: Tensor) -> [[Float]] { (0..<t.shape[0]).map { l in (0..<t.shape[1]).map { t[l, $0].scalar } } }
             var object: [String: Any] = [
                 "model": config.modelName, "n_layers": config.nLayers, "n_heads": config.nHeads,
                 "tokens_shape": tokens.shape, "repeated_tokens": repeated,
                 "composition_baseline": ["mean": baseline.mean, "std": baseline.standardDeviation],
             ]
-            for column in columns { object[column.key] = grid(column.values) }
+            for column in columns { object[column.key] = column.values.rowScalars }
             for (key, scores) in composition {
                 // [l1][h1][l2][h2] nested arrays, TransformerLens's all_composition_scores layout.
                 let (layers, heads) = (config.nLayers, config.nHeads)

@@ -22,11 +22,7 @@ enum TrainCommand {
 
     static func run(_ args: Arguments) throws {
         try args.checkFlags(allowed: ["--smear", "--cosine", "--quiet"])
-        func int(_ name: String, _ fallback: Int) throws -> Int {
-            guard let v = args.value(name) else { return fallback }
-            guard let i = Int(v), i >= 0 else { throw UsageError(description: "\(name) expects a non-negative integer, found \(v)") }
-            return i
-        }
+        func int(_ name: String, _ fallback: Int) throws -> Int { try args.integer(name, default: fallback) }
         func float(_ name: String) throws -> Float? {
             guard let v = args.value(name) else { return nil }
             guard let f = Float(v), f.isFinite else { throw UsageError(description: "\(name) expects a number, found \(v)") }

@@ -176,6 +176,7 @@ import Testing
         } } } }
         #expect(Tensor([1, 2]).matmul(Tensor([[1, 2], [3, 4]])).scalars == [7, 10])
         #expect(Tensor([[1, 2], [3, 4]]).matmul(Tensor([1, 1])).scalars == [3, 7])
+        #expect(Tensor([[1, 2, 3], [4, 5, 6]]).rowScalars == [[1, 2, 3], [4, 5, 6]])
     }
 
     /// The fused forms equal the ops they fuse, and leave their inputs alone.

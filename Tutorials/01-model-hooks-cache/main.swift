@@ -65,7 +65,7 @@ Tutorial.run(number: 1, title: "The model, its hook points and the activation ca
     let pattern = try cache.tensor(.pattern(0))[0]
     let labels = tokens.scalars.map { "\($0)" }
     try t.figure(AttentionGrid(title: "Layer 0 attention on a repeated random sequence",
-                               patterns: (0..<c.nHeads).map { t.rows(pattern[$0]) }, tokens: labels,
+                               patterns: (0..<c.nHeads).map { pattern[$0].rowScalars }, tokens: labels,
                                headLabels: (0..<c.nHeads).map { "L0H\($0)" }),
                  name: "layer0-patterns", caption: "Rows are queries, columns keys. One head attends to the previous token.")
 }

@@ -28,9 +28,9 @@ Tutorial.run(number: 3, title: "Attention patterns: the induction stripe and the
     t.row("attention to i − 1", previous, format: "%6.2f")
     let prevHead = previous.indices.max { previous[$0] < previous[$1] }!
     t.check(previous[prevHead] > 0.5, "L0H\(prevHead) puts most of its attention on the previous token (\(String(format: "%.2f", previous[prevHead])))")
-    try t.figure(AttentionPattern(title: "Previous-token head L0H\(prevHead)", pattern: t.rows(layer0[prevHead]), tokens: labels),
+    try t.figure(AttentionPattern(title: "Previous-token head L0H\(prevHead)", pattern: layer0[prevHead].rowScalars, tokens: labels),
                  name: "previous-token-head", caption: "The sub-diagonal: each position looks one token back.")
-    try t.figure(AttentionGrid(title: "Layer 0, every head", patterns: (0..<c.nHeads).map { t.rows(layer0[$0]) }, tokens: labels,
+    try t.figure(AttentionGrid(title: "Layer 0, every head", patterns: (0..<c.nHeads).map { layer0[$0].rowScalars }, tokens: labels,
                                headLabels: (0..<c.nHeads).map { "L0H\($0)" }),
                  name: "layer0", caption: "Only one head of layer 0 has a sharp pattern.")
 
@@ -48,9 +48,9 @@ Tutorial.run(number: 3, title: "Attention patterns: the induction stripe and the
     t.check(!inductionHeads.isEmpty, "layer 1 has induction heads: " + inductionHeads.map { "L1H\($0)" }.joined(separator: ", "))
     let best = stripe.indices.max { stripe[$0] < stripe[$1] }!
     t.check(stripe[best] > firstHalfDiffuse[best], "the stripe appears only once there is an earlier copy to look up")
-    try t.figure(AttentionPattern(title: "Induction head L1H\(best)", pattern: t.rows(layer1[best]), tokens: labels),
+    try t.figure(AttentionPattern(title: "Induction head L1H\(best)", pattern: layer1[best].rowScalars, tokens: labels),
                  name: "induction-head", caption: "In the second copy, a stripe L − 1 below the diagonal: each token looks at what followed it last time.")
-    try t.figure(AttentionGrid(title: "Layer 1, every head", patterns: (0..<c.nHeads).map { t.rows(layer1[$0]) }, tokens: labels,
+    try t.figure(AttentionGrid(title: "Layer 1, every head", patterns: (0..<c.nHeads).map { layer1[$0].rowScalars }, tokens: labels,
                                headLabels: (0..<c.nHeads).map { "L1H\($0)" }),
                  name: "layer1", caption: "All four heads of layer 1 became induction heads in this model.")
     t.say("Hover over a token in the interactive pages (the .html files) to see where it attends and what attends to it.")

@@ -30,7 +30,7 @@ Tutorial.run(number: 4, title: "Head detection: prefix matching, previous-token 
     t.check(scores.duplicateToken.max().scalar < 0.3, "no head is a duplicate-token head (a 2-layer model does not need one)")
     for (name, title, values) in [("previous-token", "Previous-token score", scores.previousToken),
                                   ("induction", "Induction (prefix-matching) score", scores.induction)] {
-        try t.figure(Heatmap(title: title, values: t.rows(values), rowLabels: layers, columnLabels: heads,
+        try t.figure(Heatmap(title: title, values: values.rowScalars, rowLabels: layers, columnLabels: heads,
                              rowAxis: "layer", columnAxis: "head", domain: 0...1),
                      name: "\(name)-scores", caption: "Mean attention on \(tokens.shape[0]) repeated random sequences.")
     }
@@ -51,7 +51,7 @@ Tutorial.run(number: 4, title: "Head detection: prefix matching, previous-token 
     for l in 0..<c.nLayers { t.row("copying (logits) L\(l)", copying[l].scalars) }
     t.check(copying[1].min().scalar > 0.5, "the induction heads copy (each adds > 0.5 logits to the attended-to token)")
     t.check(copying[0].abs().max().scalar < 0.2, "layer 0 heads do not (they write for layer 1 to read)")
-    try t.figure(Heatmap(title: "Copying score (logits)", values: t.rows(copying), rowLabels: layers, columnLabels: heads,
+    try t.figure(Heatmap(title: "Copying score (logits)", values: copying.rowScalars, rowLabels: layers, columnLabels: heads,
                          rowAxis: "layer", columnAxis: "head", colorScale: .diverging(center: 0)),
                  name: "copying-scores", caption: "Direct effect of each head on the logit of the token it attends to.")
 }

@@ -39,7 +39,7 @@ Tutorial.run(number: 5, title: "QK and OV circuits, and K-composition") { t in
     print(String(format: "  tokens whose own logit is the top one in at least one layer-1 head's OV circuit: %.0f%%", 100 * union))
     t.check(union > 0.8, "the four induction heads share out the vocabulary: together they copy most tokens")
     let ov = try circuits[1, 0].AB  // [d_vocab, d_vocab]
-    try t.figure(Heatmap(title: "Full OV circuit of L1H0: token attended to → logit", values: t.rows(ov), rowLabels: tokenLabels,
+    try t.figure(Heatmap(title: "Full OV circuit of L1H0: token attended to → logit", values: ov.rowScalars, rowLabels: tokenLabels,
                          columnLabels: tokenLabels, rowAxis: "token attended to", columnAxis: "logit of token", colorScale: .diverging(center: 0),
                          showValues: false),
                  name: "ov-circuit-L1H0", caption: "Red on the diagonal: attending to token t raises the logit of t. Each head copies part of the vocabulary strongly; the four heads together cover most of it.")
@@ -83,7 +83,7 @@ Tutorial.run(number: 5, title: "QK and OV circuits, and K-composition") { t in
     }
     t.row("top-1 on the diagonal", diagonalHits)
     t.check(diagonalHits.min()! > 0.3, "each induction head's QK circuit, through L0H3, matches the query token with the key's previous token")
-    try t.figure(Heatmap(title: "L1H0's QK circuit through L0H3: query token × previous token of the key", values: t.rows(firstMatrix!),
+    try t.figure(Heatmap(title: "L1H0's QK circuit through L0H3: query token × previous token of the key", values: firstMatrix!.rowScalars,
                          rowLabels: tokenLabels, columnLabels: tokenLabels, rowAxis: "query token", columnAxis: "previous token of the key",
                          colorScale: .diverging(center: 0), showValues: false),
                  name: "qk-prefix-matching", caption: "Layer norms are left out (as in the paper's reading); the diagonal is prefix matching.")

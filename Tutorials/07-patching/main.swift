@@ -39,7 +39,7 @@ Tutorial.run(number: 7, title: "Activation and path patching") { t in
     for l in 0..<c.nLayers { t.row("resid_pre L\(l)", resid[l].scalars, format: "%5.2f", width: 14) }
     t.check(resid[0, length - 2].scalar > 0.9, "before layer 0 the information sits at the corrupted position \(length - 2) itself")
     t.check(resid[1, length - 1].scalar > 0.6, "before layer 1 it has moved one position on, to \(length - 1): the previous-token head moved it")
-    try t.figure(Heatmap(title: "Patching resid_pre: fraction of the logit difference recovered", values: t.rows(resid),
+    try t.figure(Heatmap(title: "Patching resid_pre: fraction of the logit difference recovered", values: resid.rowScalars,
                          rowLabels: (0..<c.nLayers).map { "L\($0)" }, columnLabels: (0..<(2 * length - 1)).map { "\($0)" },
                          rowAxis: "layer", columnAxis: "position", colorScale: .diverging(center: 0), domain: -1...1),
                  name: "resid-patching", caption: "1 = the clean logit difference is fully restored.")
@@ -49,7 +49,7 @@ Tutorial.run(number: 7, title: "Activation and path patching") { t in
     for l in 0..<c.nLayers { t.row("z of L\(l)", heads[l].scalars, format: "%6.2f", width: 14) }
     t.check(heads[0, 3].scalar > 0.5, "patching the previous-token head L0H3 restores most of it")
     t.check(heads[1].sum().scalar > 0.5, "and so do the induction heads of layer 1 together")
-    try t.figure(Heatmap(title: "Patching each head's output (z): fraction recovered", values: t.rows(heads),
+    try t.figure(Heatmap(title: "Patching each head's output (z): fraction recovered", values: heads.rowScalars,
                          rowLabels: (0..<c.nLayers).map { "L\($0)" }, columnLabels: (0..<c.nHeads).map { "H\($0)" },
                          rowAxis: "layer", columnAxis: "head", colorScale: .diverging(center: 0), domain: -1...1),
                  name: "head-patching")

@@ -106,8 +106,6 @@ public final class Tutorial {
         try HookedTransformer.load(directory: Self.trainedRun.appendingPathComponent(checkpoint))
     }
 
-    /// Rows of a 2-D tensor as arrays, the shape LensViz takes.
-    public func rows(_ t: Tensor) -> [[Float]] { (0..<t.shape[0]).map { t[$0].scalars } }
 
     /// A table row: a label padded to `width`, then values.
     public func row(_ label: String, _ values: [Float], format: String = "%7.3f", width: Int = 24) {

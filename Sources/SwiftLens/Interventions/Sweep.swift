@@ -68,7 +68,6 @@ public struct Sweep {
         let order = Dictionary(uniqueKeysWithValues: points.enumerated().map { ($1, $0) })
         let (batch, length) = (tokens.shape[0], tokens.shape[1])
         let rows = try metric.positions.rows(length: length)
-        let positions = rows.map { TensorIndex.stride($0.lowerBound, $0.upperBound) }
 
         // Where each variant resumes: the first point (in firing order) any of its hooks touches.
         var resume: [Int: Int] = [:]
@@ -121,7 +120,7 @@ public struct Sweep {
         }
         let baseLogits = cached.isEmpty ? try baseRun([])
             : try model.withCaching(cached, positions: nil, into: &baseCache) { try baseRun([$0]) }
-        let baseRead = baseRows == nil ? positions.map { baseLogits[.all, $0] } ?? baseLogits : baseLogits
+        let baseRead = baseRows == nil ? rows.map { baseLogits[.all, $0] } ?? baseLogits : baseLogits
         let baseline = try metric.evaluate(baseRead)
 
         var values = [Float?](repeating: nil, count: variants.count)

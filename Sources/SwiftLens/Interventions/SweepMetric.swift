@@ -17,15 +17,6 @@ public struct SweepMetric {
         /// Positions `range` (0-based, within the sequence): [batch, range.count, d_vocab].
         case range(Range<Int>)
 
-        /// How many positions of a `length`-token sequence the metric reads.
-        func count(length: Int) -> Int {
-            switch self {
-            case .all: length
-            case .last: 1
-            case .range(let r): r.count
-            }
-        }
-
         /// The positions read, checked against `length` (nil: all of them).
         func rows(length: Int) throws -> Range<Int>? {
             switch self {

@@ -198,11 +198,10 @@ public final class Trainer {
         let scores = HeadScores(patterns: try (0..<layers).map { try cache.tensor(.pattern($0)) })
         let repeatedLoss = try HookedTransformer.perTokenLoss(logits: logits, tokens: repeatedTokens).mean(axis: 0).scalars
         let half = repeatedTokens.shape[1] / 2
-        func rows(_ t: Tensor) -> [[Float]] { (0..<t.shape[0]).map { t[$0].scalars } }
         return TrainingEvaluation(step: step, trainLoss: trainLoss, evalLoss: perToken.mean().scalar, lossByPosition: byPosition,
                                   icl: icl.score(lossByPosition: byPosition), predictableLoss: predictable, otherLoss: other,
-                                  induction: rows(scores.induction), previousToken: rows(scores.previousToken),
-                                  duplicateToken: rows(scores.duplicateToken),
+                                  induction: scores.induction.rowScalars, previousToken: scores.previousToken.rowScalars,
+                                  duplicateToken: scores.duplicateToken.rowScalars,
                                   repeatedFirstHalfLoss: mean(repeatedLoss[..<(half - 1)]),
                                   repeatedSecondHalfLoss: mean(repeatedLoss[half...]), elapsedSeconds: elapsed)
     }
