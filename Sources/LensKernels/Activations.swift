@@ -4,20 +4,17 @@ import LensSIMD
 // Backward kernels take the forward *input* x and the incoming gradient dy and write
 // dx = f'(x) ⊙ dy; they recompute what they need from x rather than saving intermediates.
 
-/// The activation functions TransformerLens supports for these architectures.
-public enum Activation: String, Sendable, CaseIterable, Codable {
-    /// GPT-2's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-    case geluNew = "gelu_new"
-    /// The same formula (TransformerLens's `gelu_fast` uses a rounded constant).
-    case geluFast = "gelu_fast"
-    /// PyTorch's `gelu(approximate="tanh")`, the same formula again.
-    case geluPytorchTanh = "gelu_pytorch_tanh"
+/// The element-wise activation kernels. (Model configs name them in TransformerLens's words:
+/// SwiftLens's `Activation` maps those names onto these.)
+public enum ActivationKernel: Sendable, CaseIterable {
+    /// The tanh approximation of GELU: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+    case tanhGELU
     /// Exact GELU: 0.5·x·(1 + erf(x/√2)).
-    case gelu = "gelu"
+    case erfGELU
     /// x·σ(x).
-    case silu = "silu"
+    case silu
     /// max(0, x).
-    case relu = "relu"
+    case relu
 }
 
 private let sqrt2OverPi: Float = 0.7978845608028654
@@ -26,14 +23,14 @@ private let invSqrt2: Float = 0.7071067811865476
 private let invSqrt2Pi: Float = 0.3989422804014327
 
 /// out = f(x) element-wise; `out` may alias `x`.
-public func activationForward(_ f: Activation, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
+public func activationForward(_ f: ActivationKernel, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
     switch f {
-    case .geluNew, .geluFast, .geluPytorchTanh:
+    case .tanhGELU:
         mapRow(x, out, n) { v in
             let u = Float8(repeating: sqrt2OverPi) * v.addingProduct(v * v * v, Float8(repeating: geluCubic))
             return 0.5 * v * (1 + tanh8(u))
         }
-    case .gelu:
+    case .erfGELU:
         mapRow(x, out, n) { v in 0.5 * v * (1 + erf8(v * invSqrt2)) }
     case .silu:
         mapRow(x, out, n) { v in v * sigmoid8(v) }
@@ -43,10 +40,10 @@ public func activationForward(_ f: Activation, _ x: UnsafePointer<Float>, _ out:
 }
 
 /// dx = f'(x) ⊙ dy element-wise; `dx` may alias `dy`.
-public func activationBackward(_ f: Activation, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+public func activationBackward(_ f: ActivationKernel, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                _ dx: UnsafeMutablePointer<Float>, _ n: Int) {
     switch f {
-    case .geluNew, .geluFast, .geluPytorchTanh:
+    case .tanhGELU:
         mapRows(x, dy, dx, n) { v, g in
             let v2 = v * v
             let u = Float8(repeating: sqrt2OverPi) * v.addingProduct(v2 * v, Float8(repeating: geluCubic))
@@ -54,7 +51,7 @@ public func activationBackward(_ f: Activation, _ x: UnsafePointer<Float>, _ dy:
             let du = Float8(repeating: sqrt2OverPi) * Float8(repeating: 1).addingProduct(v2, Float8(repeating: 3 * geluCubic))
             return g * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du)
         }
-    case .gelu:
+    case .erfGELU:
         mapRows(x, dy, dx, n) { v, g in
             let cdf = 0.5 * (1 + erf8(v * invSqrt2))
             let pdf = Float8(repeating: invSqrt2Pi) * exp8(-0.5 * v * v)

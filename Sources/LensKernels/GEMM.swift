@@ -8,7 +8,7 @@ import LensSIMD
 // One packed micro-kernel serves every transpose (the transposes live in the packing routines),
 // so the forward `X·W`, and the backward `dY·Wᵀ` and `Xᵀ·dY` all run at full speed.
 //
-// Design (measured on a 2-core Zen 3, see ../shared/reference/kernels.md §B):
+// Design (measured on a 2-core Zen 3 with `lens bench kernels`):
 // - a 6×16 register tile of 12 `SIMD8` accumulators updated with explicit FMA (`addingProduct`;
 //   Swift never contracts `a*b+c`), B streamed in 16-wide panels, A in 6-row panels;
 // - cache blocking kc = 256 (a 6×256 A panel and a 256×16 B panel fit in L1), mc = 96 rows of A
@@ -17,8 +17,8 @@ import LensSIMD
 // - two threads split the columns, each packing its own panels, with one fork per call, and only
 //   above `parallelThreshold` flops.
 
-private let mr = 6, nr = 16
-private let kcBlock = 256, mcBlock = 144, ncBlock = 3072
+let mr = 6, nr = 16
+let kcBlock = 256, mcBlock = 144, ncBlock = 3072
 
 /// Below this many flops (2·m·n·k) a call stays on one thread: the fork/join and the second
 /// packing cost more than they save.
@@ -66,7 +66,7 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
 
 /// The packed path on `workers` threads: columns split (each worker packing its own panels)
 /// unless C is too narrow, then rows.
-private func packedParallel(_ o: Operands, m: Int, n: Int, workers: Int, prepacked: PackedMatrix?) {
+func packedParallel(_ o: Operands, m: Int, n: Int, workers: Int, prepacked: PackedMatrix?) {
     if workers == 1 {
         packed(o, rows: 0..<m, cols: 0..<n, prepacked: prepacked)
     } else if n >= 2 * nr * 2 {
@@ -78,67 +78,6 @@ private func packedParallel(_ o: Operands, m: Int, n: Int, workers: Int, prepack
             packed(o, rows: splitRange(m, parts: workers, index: t, align: mr), cols: 0..<n, prepacked: prepacked)
         }
     }
-}
-
-/// A matrix B (k×n, row-major, optionally in column groups) packed once into the panels the
-/// GEMM micro-kernel reads, for a weight used many times with few rows of A: packing B costs
-/// one pass over it per call, which for a 128-row product is ~10% of the time. Keeps the
-/// source's address for the GEMV path, so the source must outlive it.
-public final class PackedMatrix: @unchecked Sendable {
-    public let k: Int, n: Int
-    let source: UnsafePointer<Float>
-    let ldb: Int
-    let groups: (size: Int, stride: Int)?
-    private let storage: UnsafeMutablePointer<Float>
-    private let paddedColumns: Int
-
-    public init(b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, columnGroups: (size: Int, stride: Int)? = nil) {
-        self.k = k
-        self.n = n
-        self.source = b
-        self.ldb = ldb
-        self.groups = columnGroups
-        paddedColumns = roundUp(n, nr)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, k * paddedColumns) * 4, alignment: 64)
-        storage = raw.bindMemory(to: Float.self, capacity: max(1, k * paddedColumns))
-        let o = operands(a: b, lda: 0)
-        var p0 = 0
-        while p0 < k {
-            let kc = min(kcBlock, k - p0)
-            packB(o, panels(k0: p0), p0: p0, kc: kc, j0: 0, nc: n)
-            p0 += kc
-        }
-    }
-
-    deinit { UnsafeMutableRawPointer(storage).deallocate() }
-
-    /// The panels of the k-block starting at row `k0` (a multiple of kc): kc·16 floats per panel.
-    func panels(k0: Int) -> UnsafeMutablePointer<Float> { storage + k0 * paddedColumns }
-
-    /// Bytes held by the packed copy.
-    public var byteCount: Int { k * paddedColumns * 4 }
-
-    func operands(a: UnsafePointer<Float>, lda: Int, alpha: Float = 1, beta: Float = 0,
-                  c: UnsafeMutablePointer<Float>? = nil, ldc: Int = 0) -> Operands {
-        Operands(transA: false, transB: false, k: k, alpha: alpha, a: SendablePointer(a), lda: lda, b: SendablePointer(source),
-                 ldb: ldb, beta: beta, c: SendablePointer(c ?? UnsafeMutablePointer(mutating: source)), ldc: ldc,
-                 groupSize: groups?.size ?? 0, groupStride: groups?.stride ?? 0)
-    }
-}
-
-/// `C = alpha · A · B + beta · C` with B prepacked (A: m×k row-major).
-public func sgemm(m: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, packed b: PackedMatrix,
-                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int? = nil) {
-    let (n, k) = (b.n, b.k)
-    if m <= 0 || n <= 0 { return }
-    if k <= 0 || alpha == 0 || m <= 4 {
-        sgemm(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b.source, ldb: b.ldb, beta: beta, c: c, ldc: ldc,
-              threads: threads, columnGroups: b.groups)
-        return
-    }
-    let o = b.operands(a: a, lda: lda, alpha: alpha, beta: beta, c: c, ldc: ldc)
-    let workers = 2 * m * n * k >= gemmParallelThreshold ? min(threads ?? KernelThreads.count, 2) : 1
-    packedParallel(o, m: m, n: n, workers: workers, prepacked: b)
 }
 
 /// A batch of independent products `C[i] = alpha · op(A[i]) · op(B[i]) + beta · C[i]`, with the

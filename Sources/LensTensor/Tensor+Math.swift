@@ -56,7 +56,7 @@ extension Tensor {
 
     /// An MLP activation function (`gelu_new`, `gelu`, `silu`, `relu` …) with its fused
     /// derivative.
-    public func activation(_ f: Activation) -> Tensor {
+    public func activation(_ f: ActivationKernel) -> Tensor {
         let out = Tensor(uninitializedShape: shape)
         LensKernels.activationForward(f, pointer, out.pointer, count)
         guard let tape = GradientTape.recording(self) else { return out }
@@ -72,7 +72,7 @@ extension Tensor {
     public func relu() -> Tensor { activation(.relu) }
     /// GELU: exact (erf) form by default; `approximate: true` is the tanh form GPT-2 calls
     /// `gelu_new`.
-    public func gelu(approximate: Bool = false) -> Tensor { activation(approximate ? .geluNew : .gelu) }
+    public func gelu(approximate: Bool = false) -> Tensor { activation(approximate ? .tanhGELU : .erfGELU) }
     /// x·σ(x) (a.k.a. swish).
     public func silu() -> Tensor { activation(.silu) }
 }

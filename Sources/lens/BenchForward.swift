@@ -65,7 +65,6 @@ struct ForwardBenchmark {
                 ]
                 for (label, body) in runs {
                     if let only, !"\(name) \(batch)×\(positions) \(label)".contains(only) { continue }
-                    model.releasePackedWeights()  // each workload builds what it uses
                     let (median, peak) = try Self.measure(minRuns: quick ? 2 : 5, minSeconds: quick ? 0.3 : 3, body)
                     let key = "\(name) \(batch)×\(positions) \(label)"
                     let target = targets[key]

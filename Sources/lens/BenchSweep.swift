@@ -30,7 +30,7 @@ struct SweepBenchmark {
         let cleanCache = try attn.runWithCache(clean, names: NameFilter { $0.activation == "z" }).cache
         try measure("(c) attn2l-512 head-out patching 1×64", target: 0.030, runs: quick ? 5 : 20, into: &table) {
             try ActivationPatching.sweep(attn, corrupted: corrupted, clean: cleanCache, metric: .logitDifference(answer: 7, wrong: 9),
-                                         activation: "z", axes: [.layer, .head])
+                                         activation: HookName.z, axes: [.layer, .head])
         }
         if !quick {
             FileHandle.standardError.write(Data("building gpt2-small (random weights)…\n".utf8))

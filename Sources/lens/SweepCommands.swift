@@ -54,7 +54,7 @@ enum SweepCommands {
         case "heads": sweep = try .headAblation(model, tokens: tokens, metric: metric, ablation: ablation)
         case "neurons": sweep = try .neuronAblation(model, tokens: tokens, metric: metric, ablation: ablation)
         case "positions":
-            sweep = try .positionAblation(model, tokens: tokens, metric: metric, activation: args.value("--activation") ?? "resid_pre",
+            sweep = try .positionAblation(model, tokens: tokens, metric: metric, activation: { getActName(args.value("--activation") ?? "resid_pre", $0) },
                                           ablation: ablation)
         case let other: throw UsageError(description: "--over must be heads, neurons or positions, found \(other)")
         }
@@ -97,8 +97,8 @@ enum SweepCommands {
             return axis
         }
         if args.has("--attribution") {
-            let (change, base) = try AttributionPatching.estimate(model, corrupted: corrupted, clean: cleanCache, activation: activation,
-                                                                  axes: axes) { $0[.all, -1, answer].mean() - $0[.all, -1, wrong].mean() }
+            let (change, base) = try AttributionPatching.estimate(model, corrupted: corrupted, clean: cleanCache,
+                                                                  activation: { getActName(activation, $0) }, axes: axes) { $0[.all, -1, answer].mean() - $0[.all, -1, wrong].mean() }
             let labels = (0..<change.count).map { i in
                 var rest = i
                 return zip(axes, change.shape).reversed().map { axis, extent in
@@ -110,7 +110,8 @@ enum SweepCommands {
                                      shape: change.shape)
             return try report(result, args: args, title: "attribution patching of \(activation) over \(axes.map(\.rawValue))")
         }
-        let sweep = try ActivationPatching.sweep(model, corrupted: corrupted, clean: cleanCache, metric: metric, activation: activation, axes: axes)
+        let sweep = try ActivationPatching.sweep(model, corrupted: corrupted, clean: cleanCache, metric: metric,
+                                                 activation: { getActName(activation, $0) }, axes: axes)
         try run(sweep, args: args, title: "activation patching of \(activation) over \(axes.map(\.rawValue)) (logit difference \(answer) − \(wrong))")
     }
 

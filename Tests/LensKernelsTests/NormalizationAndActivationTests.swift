@@ -91,18 +91,18 @@ import Testing
         for j in 0..<n { #expect(abs(Double(dw[j]) - numericW[j]) < 2e-4) }
     }
 
-    func activationReference(_ f: Activation, _ x: Double) -> Double {
+    func activationReference(_ f: ActivationKernel, _ x: Double) -> Double {
         switch f {
-        case .geluNew, .geluFast, .geluPytorchTanh:
+        case .tanhGELU:
             return 0.5 * x * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
-        case .gelu: return 0.5 * x * (1 + Foundation.erf(x / 2.0.squareRoot()))
+        case .erfGELU: return 0.5 * x * (1 + Foundation.erf(x / 2.0.squareRoot()))
         case .silu: return x / (1 + Foundation.exp(-x))
         case .relu: return max(0, x)
         }
     }
 
-    @Test(arguments: Activation.allCases)
-    func activationForwardAndBackward(f: Activation) {
+    @Test(arguments: ActivationKernel.allCases)
+    func activationForwardAndBackward(f: ActivationKernel) {
         for n in Self.lengths {
             // Avoid relu's kink at exactly 0 for the finite differences.
             let x = Reference.random(n, seed: UInt64(n) + 70, scale: 6).map { $0 == 0 ? 0.5 : $0 }

@@ -28,13 +28,13 @@ import Testing
     @Test func attributionIsExactWhereTheMetricIsLinear() throws {
         let s = try Self.setup("shortformer")
         let exactOut = try ActivationPatching.attnOut(s.model, corrupted: s.corrupted, clean: s.cleanCache, metric: s.sweepMetric)
-        let attributedOut = try AttributionPatching.patch(s.model, corrupted: s.corrupted, clean: s.cleanCache, activation: "attn_out",
+        let attributedOut = try AttributionPatching.patch(s.model, corrupted: s.corrupted, clean: s.cleanCache, activation: HookName.attnOut,
                                                           axes: [.layer, .pos], metric: s.metric)
         #expect(attributedOut.shape == [2, 62])
         #expect(attributedOut[1].maxAbsoluteDifference(exactOut[1]) < 1e-4)
         let exactZ = try ActivationPatching.headOut(byPosition: true, s.model, corrupted: s.corrupted, clean: s.cleanCache,
                                                     metric: s.sweepMetric)
-        let attributedZ = try AttributionPatching.patch(s.model, corrupted: s.corrupted, clean: s.cleanCache, activation: "z",
+        let attributedZ = try AttributionPatching.patch(s.model, corrupted: s.corrupted, clean: s.cleanCache, activation: HookName.z,
                                                         axes: [.layer, .pos, .head], metric: s.metric)
         #expect(attributedZ.shape == [2, 62, 4])
         #expect(attributedZ[1].maxAbsoluteDifference(exactZ[1]) < 1e-4)
@@ -58,9 +58,10 @@ import Testing
                 nearby.store(value + epsilon * Tensor.randomNormal(value.shape, seed: UInt64(layer + 1)), for: name)
             }
             let exact = try ActivationPatching.patch(s.model, corrupted: s.corrupted, clean: nearby, metric: s.sweepMetric,
-                                                     activation: activation, axes: axes)
-            let (change, base) = try AttributionPatching.estimate(s.model, corrupted: s.corrupted, clean: nearby, activation: activation,
-                                                                  axes: axes, metric: s.metric)
+                                                     activation: { getActName(activation, $0) }, axes: axes)
+            let (change, base) = try AttributionPatching.estimate(s.model, corrupted: s.corrupted, clean: nearby,
+                                                                  activation: { getActName(activation, $0) }, axes: axes,
+                                                                  metric: s.metric)
             let exactChange = exact - base
             let scale = exactChange.abs().max().scalar
             #expect(scale > 1e-4, "\(name) \(activation): the perturbation should move the metric")

@@ -24,7 +24,7 @@ import Testing
         let (_, cache) = try model.runWithCache(clean)
 
         let residPre = try ActivationPatching.sweep(model, corrupted: corrupted, clean: cache, metric: metric,
-                                                    activation: "resid_pre", axes: [.layer, .pos]).run()
+                                                    activation: HookName.residPre, axes: [.layer, .pos]).run()
         #expect(abs(residPre.baseline - (try fixture.tensor("patch.corrupted_metric").scalar)) < 1e-4)
         expectClose(try residPre.tensor(), try fixture.tensor("patch.get_act_patch_resid_pre"), "\(name) resid_pre")
         expectClose(try ActivationPatching.attnOut(model, corrupted: corrupted, clean: cache, metric: metric),
@@ -45,7 +45,7 @@ import Testing
                     try fixture.tensor("patch.get_act_patch_attn_head_all_pos_every"), "\(name) all pos every")
         // Patching everything of the clean run restores the clean metric.
         let full = try ActivationPatching.patch(model, corrupted: corrupted, clean: cache, metric: metric,
-                                                activation: "resid_pre", axes: [.layer])
+                                                activation: HookName.residPre, axes: [.layer])
         #expect(abs(full[0].scalar - (try fixture.tensor("patch.clean_metric").scalar)) < 1e-4)
     }
 
@@ -67,7 +67,7 @@ import Testing
         }
         let byDest = try ActivationPatching.headPattern(.byDestination, model, corrupted: corrupted, clean: cache, metric: metric)
         #expect(byDest.shape == [2, 4, 12])
-        let vByPos = try ActivationPatching.head("v", byPosition: true, model, corrupted: corrupted, clean: cache, metric: metric)
+        let vByPos = try ActivationPatching.head(.v, byPosition: true, model, corrupted: corrupted, clean: cache, metric: metric)
         #expect(vByPos.shape == [2, 12, 4])
         let index: [TensorIndex] = [.all, .at(4), .at(2)]
         #expect(abs(vByPos[1, 4, 2].scalar - (try plain([.setValue(.v(1), index, to: cache[.v(1)]!.selecting(index))]))) < 1e-4)
@@ -77,10 +77,10 @@ import Testing
         #expect(try ActivationPatching.blockEvery(model, corrupted: corrupted, clean: cache, metric: metric).shape == [3, 2, 12])
 
         #expect(throws: PatchingError.self) {
-            try ActivationPatching.patch(model, corrupted: corrupted, clean: cache, metric: metric, activation: "resid_pre", axes: [.pos])
+            try ActivationPatching.patch(model, corrupted: corrupted, clean: cache, metric: metric, activation: HookName.residPre, axes: [.pos])
         }
         #expect(throws: PatchingError.self) {
-            try ActivationPatching.patch(model, corrupted: corrupted, clean: cache, metric: metric, activation: "resid_pre",
+            try ActivationPatching.patch(model, corrupted: corrupted, clean: cache, metric: metric, activation: HookName.residPre,
                                          axes: [.layer, .head])
         }
         #expect(throws: (any Error).self) {
@@ -108,7 +108,7 @@ import Testing
         let neurons = try Sweep.neuronAblation(model, tokens: tokens, metric: metric, layers: [1]).run().tensor()
         #expect(neurons.shape == [1, 256])
         #expect(abs(neurons[0, 17].scalar - (try model(tokens, hooks: [.zeroAblate(.mlpPost(1), .all, .all, 17)]).mean().scalar)) < 1e-5)
-        let positions = try Sweep.positionAblation(model, tokens: tokens, metric: metric, activation: "attn_out",
+        let positions = try Sweep.positionAblation(model, tokens: tokens, metric: metric, activation: HookName.attnOut,
                                                    ablation: .mean()).run().tensor()
         #expect(positions.shape == [2, 62])
         let attnOut = try model.runWithCache(tokens).cache[.attnOut(0)]!

@@ -60,7 +60,7 @@ import Testing
         let grid = try ActivationPatching.headOut(byPosition: true, model, corrupted: corruptedTokens, clean: clean, metric: metric)
         let rrt = RepeatedRandomTokens.batch(count: 8, length: 32, vocabularySize: model.config.dVocab, seed: 0)
         let losses = try Sweep.headAblation(model, tokens: rrt, metric: .inductionLoss(tokens: rrt), ablation: .mean()).run().tensor()
-        let estimate = try AttributionPatching.patch(model, corrupted: corruptedTokens, clean: clean, activation: "z",
+        let estimate = try AttributionPatching.patch(model, corrupted: corruptedTokens, clean: clean, activation: HookName.z,
                                                      axes: [.layer, .head]) { $0[0, -1, a] - $0[0, -1, b] }
         let paths = try PathPatching.patch(model, corrupted: corruptedTokens, clean: clean, metric: metric,
                                            senders: [(layer: 0, head: 3)], component: .k)

@@ -4,19 +4,16 @@
 /// query_pos, key_pos] (masked scores −inf), `hook_z` [batch, pos, head, d_head] and
 /// `hook_result` [batch, pos, head, d_model] (per-head output without `b_O`).
 ///
-/// Speed: q/k/v are one GEMM each that reads `W_Q` [head, d_model, d_head] in place as the
-/// [d_model, head·d_head] matrix it is; the per-head products read the [batch, pos, head,
-/// d_head] activations in place; `hook_result` is computed only when something is attached to
-/// it, otherwise z meets `W_O` in one GEMM. No weight or activation is permuted.
+/// Speed: q/k/v are one GEMM each that reads `W_Q` [head, d_model, d_head] as the
+/// [d_model, head·d_head] matrix it is (see ``Weight``); the per-head products read the
+/// [batch, pos, head, d_head] activations in place; `hook_result` is computed only when
+/// something is attached to it, otherwise z meets `W_O` in one GEMM. No weight or activation
+/// is permuted.
 public struct Attention {
-    /// `W_Q`, [head, d_model, d_head].
-    public var wQ: Tensor
-    /// `W_K` (`_W_K` with grouped-query attention), [kv_head, d_model, d_head].
-    public var wK: Tensor
-    /// `W_V` (`_W_V` with grouped-query attention), [kv_head, d_model, d_head].
-    public var wV: Tensor
-    /// `W_O`, [head, d_head, d_model].
-    public var wO: Tensor
+    var query: Weight
+    var key: Weight
+    var value: Weight
+    var output: Weight
     /// `b_Q`, [head, d_head].
     public var bQ: Tensor
     /// `b_K`, [kv_head, d_head].
@@ -36,76 +33,151 @@ public struct Attention {
     public let divisor: Float
     public let causal: Bool
     public let rotary: Rotary?
-    let packs = PackedWeights()
+    /// Whether k and v are stored as TransformerLens's grouped `_W_K` / `_W_V`.
+    let grouped: Bool
+    /// The hook points this attention fires.
+    public let points: Points
+
+    /// The hook points of one attention layer, declared once with their layouts.
+    public struct Points: Sendable {
+        public let q, k, v: HookPoint
+        public let rotQ, rotK, smearedK: HookPoint?
+        public let scores, pattern, z, result: HookPoint
+
+        init(layer l: Int, heads: Int, keyValueHeads: Int, rotary: Bool, smear: Bool) {
+            q = HookPoint(.q(l), .perHead(heads: heads))
+            k = HookPoint(.k(l), .perHead(heads: keyValueHeads))
+            v = HookPoint(.v(l), .perHead(heads: keyValueHeads))
+            rotQ = rotary ? HookPoint(.rotQ(l), .perHead(heads: heads)) : nil
+            rotK = rotary ? HookPoint(.rotK(l), .perHead(heads: keyValueHeads)) : nil
+            smearedK = smear ? HookPoint(.smearedK(l), .perHead(heads: keyValueHeads)) : nil
+            scores = HookPoint(.attnScores(l), .pattern(heads: heads))
+            pattern = HookPoint(.pattern(l), .pattern(heads: heads))
+            z = HookPoint(.z(l), .perHead(heads: heads))
+            result = HookPoint(.result(l), .perHead(heads: heads))
+        }
+
+        /// In firing order.
+        public var all: [HookPoint] {
+            [q, k, v] + [rotQ, rotK, smearedK].compactMap { $0 } + [scores, pattern, z, result]
+        }
+    }
+
+    init(layer: Int, width: Int, heads: Int, keyValueHeads: Int, headWidth: Int, grouped: Bool, smearKeys: Bool,
+         divisor: Float, causal: Bool, rotary: Rotary?, parameters: ParameterSource) throws {
+        let p = "blocks.\(layer).attn", kv = grouped ? "_" : ""
+        let (h, d, dh) = (heads, width, headWidth)
+        query = Weight(try parameters(p + ".W_Q", .weight, [h, d, dh]), layout: .toHeads)
+        key = Weight(try parameters(p + ".\(kv)W_K", .weight, [keyValueHeads, d, dh]), layout: .toHeads)
+        value = Weight(try parameters(p + ".\(kv)W_V", .weight, [keyValueHeads, d, dh]), layout: .toHeads)
+        output = Weight(try parameters(p + ".W_O", .weight, [h, dh, d]), layout: .fromHeads)
+        bQ = try parameters(p + ".b_Q", .bias, [h, dh])
+        bK = try parameters(p + ".\(kv)b_K", .bias, [keyValueHeads, dh])
+        bV = try parameters(p + ".\(kv)b_V", .bias, [keyValueHeads, dh])
+        bO = try parameters(p + ".b_O", .bias, [d])
+        smear = smearKeys ? try parameters(p + ".smear", .other, [keyValueHeads]) : nil
+        self.layer = layer
+        self.heads = heads
+        self.keyValueHeads = keyValueHeads
+        self.divisor = divisor
+        self.causal = causal
+        self.rotary = rotary
+        self.grouped = grouped
+        points = Points(layer: layer, heads: heads, keyValueHeads: keyValueHeads, rotary: rotary != nil, smear: smearKeys)
+    }
+
+    /// `W_Q`, [head, d_model, d_head].
+    public var wQ: Tensor {
+        get { query.tensor }
+        set { query.tensor = newValue }
+    }
+    /// `W_K` (`_W_K` with grouped-query attention), [kv_head, d_model, d_head].
+    public var wK: Tensor {
+        get { key.tensor }
+        set { key.tensor = newValue }
+    }
+    /// `W_V` (`_W_V` with grouped-query attention), [kv_head, d_model, d_head].
+    public var wV: Tensor {
+        get { value.tensor }
+        set { value.tensor = newValue }
+    }
+    /// `W_O`, [head, d_head, d_model].
+    public var wO: Tensor {
+        get { output.tensor }
+        set { output.tensor = newValue }
+    }
 
     /// Runs attention on the (normalised) inputs, [batch, pos, d_model] each, and returns the
     /// attention output before `hook_attn_out` (Σ heads + b_O), [batch, pos, d_model].
     ///
     /// With `queryRows` only those positions are queried, against the keys and values of
     /// positions ..< queryRows.upperBound, and the output is [batch, queryRows.count, d_model]
-    /// (the last block of a run whose metric reads a few positions). q, k and v taken whole from
-    /// a resumed run are cut down likewise; no hook may be attached to them then.
-    func callAsFunction(query xq: Tensor, key xk: Tensor, value xv: Tensor, hooks: HookRunner,
-                        queryRows: Range<Int>? = nil) throws -> Tensor {
-        let seen = queryRows.map { ..<$0.upperBound }
-        func cut(_ x: Tensor, _ rows: (some TensorIndexConvertible)?, to count: Int?) -> Tensor {
-            guard let rows, let count, x.shape[1] != count else { return x }
+    /// (the last block of a run whose metric reads a few positions). q, k and v resumed whole
+    /// from another run are cut down likewise; no hook may be attached to them then.
+    func callAsFunction(query xq: Tensor, key xk: Tensor, value xv: Tensor, pass: ForwardPass,
+                        queryRows: Range<Int>?) throws -> Tensor {
+        let seen = queryRows.map { 0..<$0.upperBound }
+        /// The rows of a [batch, pos, …] tensor the queries (or keys) need.
+        func cut(_ x: Tensor, _ rows: Range<Int>?) -> Tensor {
+            guard let rows, x.shape[1] != rows.count else { return x }
             return x[.all, rows]
         }
-        var q = try hooks.fire(.q(layer), project(cut(xq, queryRows, to: queryRows?.count), wQ, bQ, slot: 0))
-        var k = try hooks.fire(.k(layer), project(cut(xk, seen, to: queryRows?.upperBound), wK, bK, slot: 1))
-        var v = try hooks.fire(.v(layer), project(cut(xv, seen, to: queryRows?.upperBound), wV, bV, slot: 2))
-        q = cut(q, queryRows, to: queryRows?.count)
-        k = cut(k, seen, to: queryRows?.upperBound)
-        v = cut(v, seen, to: queryRows?.upperBound)
-        if let rotary {
-            q = try hooks.fire(.rotQ(layer), rotary(q, startingAt: k.shape[1] - q.shape[1]))
-            k = try hooks.fire(.rotK(layer), rotary(k, startingAt: 0))
+        var q = cut(try pass.fire(points.q, query.apply(cut(xq, queryRows), bias: bQ)), queryRows)
+        var k = cut(try pass.fire(points.k, key.apply(cut(xk, seen), bias: bK)), seen)
+        let v = cut(try pass.fire(points.v, value.apply(cut(xv, seen), bias: bV)), seen)
+        if let rotary, let rotQ = points.rotQ, let rotK = points.rotK {
+            let offset = pass.positionOffset
+            q = try pass.fire(rotQ, rotary(q, startingAt: offset + k.shape[1] - q.shape[1]))
+            k = try pass.fire(rotK, rotary(k, startingAt: offset))
         }
-        if let smear {
+        if let smear, let smearedK = points.smearedK {
             // k_j ← σ(α)·k_j + (1 − σ(α))·k_{j−1} per head; position 0 keeps its key.
             let previous = Tensor.concatenate([k[.all, ..<1], k[.all, ..<(-1)]], axis: 1)
             let mix = smear.sigmoid().reshaped(1, 1, -1, 1)
-            k = try hooks.fire(.smearedK(layer), mix * k + (1 - mix) * previous)
+            k = try pass.fire(smearedK, mix * k + (1 - mix) * previous)
         }
+        var expandedK = k, expandedV = v
         if keyValueHeads != heads {
-            k = k.repeatedInterleave(heads / keyValueHeads, axis: 2)
-            v = v.repeatedInterleave(heads / keyValueHeads, axis: 2)
+            expandedK = k.repeatedInterleave(heads / keyValueHeads, axis: 2)
+            expandedV = v.repeatedInterleave(heads / keyValueHeads, axis: 2)
         }
-        let scores = try hooks.fire(.attnScores(layer), Tensor.attentionScores(queries: q, keys: k, divisor: divisor, causal: causal))
+        let scores = try pass.fire(points.scores, Tensor.attentionScores(queries: q, keys: expandedK, divisor: divisor,
+                                                                         causal: causal))
         // The causal softmax skips the masked half, unless a hook may have unmasked it.
-        let causalScores = causal && !hooks.needsGraph(.attnScores(layer))
-        let pattern = try hooks.fire(.pattern(layer), causalScores ? scores.causalSoftmax() : scores.softmax())
+        let causalScores = causal && !pass.needsGraph(points.scores.name)
+        let pattern = try pass.fire(points.pattern, causalScores ? scores.causalSoftmax() : scores.softmax())
         // Skipping the pattern's masked half is valid unless a hook may have written there.
-        let z = try hooks.fire(.z(layer), Tensor.attentionMix(pattern: pattern, values: v,
-                                                              causal: causal && !hooks.needsGraph(.pattern(layer))))
+        let z = try pass.fire(points.z, Tensor.attentionMix(pattern: pattern, values: expandedV,
+                                                            causal: causal && !pass.needsGraph(points.pattern.name)))
         // hook_result costs a per-head product, so it is computed only when something is
         // attached to it; the output is then its sum over heads (as in TransformerLens with
         // use_attn_result), which differs from the fused product by float rounding (~1e-7).
-        if hooks.isHooked(.result(layer)) {
-            let result = try hooks.fire(.result(layer), z.perHeadMatmul(wO))
+        if pass.isHooked(points.result.name) {
+            let result = try pass.fire(points.result, z.perHeadMatmul(wO))
             return result.sum(axis: 2) + bO
         }
-        let (batch, positions, h, dHead) = (z.shape[0], z.shape[1], z.shape[2], z.shape[3])
-        let flatO = wO.reshaped(h * dHead, -1)
-        return z.reshaped(batch, positions, h * dHead).matmul(flatO, bias: bO, packed: packs.get(3, flatO, rows: batch * positions))
+        return output.apply(z, bias: bO)
     }
 
-    /// x [batch, pos, d_model] · w [head, d_model, d_head] + b → [batch, pos, head, d_head].
-    private func project(_ x: Tensor, _ w: Tensor, _ b: Tensor, slot: Int) -> Tensor {
-        x.projectedToHeads(w, bias: b, packed: packs.get(slot, w, rows: x.count / w.shape[1], heads: true))
+    /// The [d_model, (heads + 2·kv_heads)·d_head] map x ↦ [q | k | v] (before rotary) and its
+    /// bias: what a closed form needs to carry a residual change into this layer's q, k and v.
+    func queryKeyValueMap() -> (weight: Tensor, bias: Tensor) {
+        let d = query.shape[1]
+        let weight = Tensor.concatenate([wQ, wK, wV].map { $0.permuted(1, 0, 2).reshaped(d, -1) }, axis: 1)
+        let bias = Tensor.concatenate([bQ, bK, bV].map { $0.reshaped(-1) }, axis: 0)
+        return (weight, bias)
     }
 
-    mutating func visitParameters(_ prefix: String, grouped: Bool, _ body: (String, inout Tensor) throws -> Void) rethrows {
+    mutating func visitParameters(_ prefix: String, _ body: ParameterVisitor) rethrows {
         let kv = grouped ? "_" : ""
-        try body(prefix + ".W_Q", &wQ)
-        try body(prefix + ".\(kv)W_K", &wK)
-        try body(prefix + ".\(kv)W_V", &wV)
-        try body(prefix + ".W_O", &wO)
-        try body(prefix + ".b_Q", &bQ)
-        try body(prefix + ".\(kv)b_K", &bK)
-        try body(prefix + ".\(kv)b_V", &bV)
-        try body(prefix + ".b_O", &bO)
-        if var a = smear { try body(prefix + ".smear", &a); smear = a }
+        try visit(prefix + ".W_Q", &query, body)
+        try visit(prefix + ".\(kv)W_K", &key, body)
+        try visit(prefix + ".\(kv)W_V", &value, body)
+        try visit(prefix + ".W_O", &output, body)
+        try visit(prefix + ".b_Q", .bias, &bQ, body)
+        try visit(prefix + ".\(kv)b_K", .bias, &bK, body)
+        try visit(prefix + ".\(kv)b_V", .bias, &bV, body)
+        try visit(prefix + ".b_O", .bias, &bO, body)
+        try visit(prefix + ".smear", .other, &smear, body)
     }
 }

@@ -9,6 +9,9 @@
 /// Without a hook that could replace `hook_scale` (or read its gradient) the fused kernel
 /// computes everything in one pass; otherwise the norm is composed from tensor operations so a
 /// replaced scale flows into the output, exactly as in TransformerLens's graph.
+///
+/// The norm's maths lives here only: ``centred(_:)``, ``scale(of:)`` and
+/// ``folded(weight:bias:)`` are what analyses and the sweep's closed forms build on.
 public struct LayerNorm {
     public let kind: HookedTransformerConfig.Normalization
     /// `w`, [d_model] (LN and RMS).
@@ -16,34 +19,72 @@ public struct LayerNorm {
     /// `b`, [d_model] (LN only).
     public var b: Tensor?
     public let eps: Float
+    /// `…hook_scale` [batch, pos, 1].
+    public let scalePoint: HookPoint
+    /// `…hook_normalized` [batch, pos, d_model].
+    public let normalizedPoint: HookPoint
+
+    /// A norm of `kind` over `width` features whose hook points are `prefix.hook_scale` and
+    /// `prefix.hook_normalized` (`prefix` also names its parameters: `blocks.0.ln1.w`).
+    init(kind: HookedTransformerConfig.Normalization, width: Int, eps: Float, prefix: String,
+         parameters: ParameterSource) throws {
+        self.kind = kind
+        self.eps = eps
+        scalePoint = HookPoint(HookName(prefix + ".hook_scale"), .scale)
+        normalizedPoint = HookPoint(HookName(prefix + ".hook_normalized"), .residual)
+        w = kind == .layerNorm || kind == .rms ? try parameters(prefix + ".w", .normWeight, [width]) : nil
+        b = kind == .layerNorm ? try parameters(prefix + ".b", .normBias, [width]) : nil
+    }
 
     var isRMS: Bool { kind == .rms || kind == .rmsPre }
 
+    /// The norm's hook points in firing order.
+    var hookPoints: [HookPoint] { [scalePoint, normalizedPoint] }
+
     /// Applies the norm to [..., d_model], firing the two hooks.
-    func callAsFunction(_ x: Tensor, scaleName: HookName, normalizedName: HookName, hooks: HookRunner) throws -> Tensor {
+    func callAsFunction(_ x: Tensor, pass: ForwardPass) throws -> Tensor {
         let normalized: Tensor
-        if hooks.needsGraph(scaleName) {
-            let centered = isRMS ? x : x - x.mean(axis: -1, keepDims: true)
-            let scale = try hooks.fire(scaleName, (centered.square().mean(axis: -1, keepDims: true) + eps).sqrt())
+        if pass.needsGraph(scalePoint.name) {
+            let centered = centred(x)
+            let scale = try pass.fire(scalePoint, (centered.square().mean(axis: -1, keepDims: true) + eps).sqrt())
             var n = centered / scale
             if !isRMS, let w { n = n * w }
             if !isRMS, let b { n = n + b }
-            normalized = try hooks.fire(normalizedName, n)
+            normalized = try pass.fire(normalizedPoint, n)
         } else if isRMS {
             let (n, scale) = x.rmsNormWithScale(eps: eps)
-            _ = try hooks.fire(scaleName, scale)
-            normalized = try hooks.fire(normalizedName, n)
+            _ = try pass.fire(scalePoint, scale)
+            normalized = try pass.fire(normalizedPoint, n)
         } else {
             let (n, scale) = x.layerNormWithScale(weight: w, bias: b, eps: eps)
-            _ = try hooks.fire(scaleName, scale)
-            normalized = try hooks.fire(normalizedName, n)
+            _ = try pass.fire(scalePoint, scale)
+            normalized = try pass.fire(normalizedPoint, n)
         }
         if isRMS, let w { return normalized * w }
         return normalized
     }
 
-    mutating func visitParameters(_ prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {
-        if var t = w { try body(prefix + ".w", &t); w = t }
-        if var t = b { try body(prefix + ".b", &t); b = t }
+    /// x [..., d_model] centred over d_model (LayerNorm), or x itself (RMS).
+    public func centred(_ x: Tensor) -> Tensor {
+        isRMS ? x : x - x.mean(axis: -1, keepDims: true)
+    }
+
+    /// The scale σ(x) the norm divides by, [..., 1].
+    public func scale(of x: Tensor) -> Tensor {
+        (centred(x).square().mean(axis: -1, keepDims: true) + eps).sqrt()
+    }
+
+    /// The norm followed by a linear map, `norm(x)·weight + bias`, written as
+    /// `centred(x)/σ(x) · W' + c`: returns W' = diag(w)·weight [d_model, n] and c = b·weight +
+    /// bias [n] (W' = weight and c = bias for a norm without weight and bias).
+    public func folded(weight: Tensor, bias: Tensor) -> (weight: Tensor, offset: Tensor) {
+        let scaled = w.map { weight * $0.reshaped(-1, 1) } ?? weight
+        let offset = b.map { $0.reshaped(1, -1).matmul(weight).reshaped(-1) + bias } ?? bias
+        return (scaled, offset)
+    }
+
+    mutating func visitParameters(_ prefix: String, _ body: ParameterVisitor) rethrows {
+        try visit(prefix + ".w", .normWeight, &w, body)
+        try visit(prefix + ".b", .normBias, &b, body)
     }
 }

@@ -33,7 +33,7 @@ public struct Rotary {
         cos = Tensor(shape: [contextLength, rotaryDim], values: c)
     }
 
-    /// Rotates [batch, pos, head, d_head] queries or keys at positions start ..< start + pos.
+    /// Rotates [batch, pos, head, d_head] queries or keys at absolute positions start ..< start + pos.
     func callAsFunction(_ x: Tensor, startingAt start: Int) -> Tensor {
         let positions = x.shape[1], dHead = x.shape[3]
         let rotated = rotaryDim == dHead ? x : x[.ellipsis, ..<rotaryDim]

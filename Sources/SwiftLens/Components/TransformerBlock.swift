@@ -13,75 +13,80 @@ public struct TransformerBlock {
     public let layer: Int
     /// GPT-J style: attention and MLP read the same residual.
     public let parallel: Bool
+    /// `hook_resid_pre`, `hook_attn_out`, `hook_resid_mid` (sequential MLP blocks), `hook_mlp_in`,
+    /// `hook_mlp_out` (MLP blocks) and `hook_resid_post`, all [batch, pos, d_model].
+    let residPre, attnOut, residPost: HookPoint
+    let residMid, mlpIn, mlpOut: HookPoint?
+
+    init(layer: Int, ln1: LayerNorm?, attn: Attention, ln2: LayerNorm?, mlp: MLP?, parallel: Bool) {
+        self.layer = layer
+        self.ln1 = ln1
+        self.attn = attn
+        self.ln2 = ln2
+        self.mlp = mlp
+        self.parallel = parallel
+        residPre = HookPoint(.residPre(layer), .residual)
+        attnOut = HookPoint(.attnOut(layer), .residual)
+        residPost = HookPoint(.residPost(layer), .residual)
+        residMid = mlp != nil && !parallel ? HookPoint(.residMid(layer), .residual) : nil
+        mlpIn = mlp != nil ? HookPoint(.mlpIn(layer), .residual) : nil
+        mlpOut = mlp != nil ? HookPoint(.mlpOut(layer), .residual) : nil
+    }
+
+    /// The hook points of this block in firing order, from the points its parts declare.
+    public var hookPoints: [HookPoint] {
+        var points = [residPre] + (ln1?.hookPoints ?? []) + attn.points.all + [attnOut]
+        guard let mlp else { return points + [residPost] }
+        points += [residMid, mlpIn].compactMap { $0 } + (ln2?.hookPoints ?? []) + mlp.hookPoints
+        return points + [mlpOut!, residPost]
+    }
 
     /// [batch, pos, d_model] → [batch, pos, d_model]. `shortformerPositions` (if given) is added
     /// to the query and key inputs only.
     ///
-    /// With `queryRows` (see ``canRestrictQueries(_:)``) only those positions come out,
-    /// [batch, queryRows.count, d_model]: their queries attend to the keys and values of
-    /// positions ..< queryRows.upperBound, and the MLP runs on them alone — all a metric reading
+    /// When the pass restricts this block's queries (``ForwardPass/queryRows(layer:)``), only
+    /// those positions come out, [batch, rows, d_model]: their queries attend to the keys and
+    /// values of all positions before, and the MLP runs on them alone — all a metric reading
     /// those positions' logits needs from the last block.
-    func callAsFunction(_ input: Tensor, shortformerPositions: Tensor?, hooks: HookRunner,
-                        queryRows: Range<Int>? = nil) throws -> Tensor {
-        var residPre = try hooks.fire(.residPre(layer), input)
-        let normalized = try ln1.map { try $0(residPre, scaleName: .scale(layer, .ln1), normalizedName: .normalized(layer, .ln1), hooks: hooks) }
-            ?? residPre
+    func callAsFunction(_ input: Tensor, shortformerPositions: Tensor?, pass: ForwardPass) throws -> Tensor {
+        let queryRows = pass.queryRows(layer: layer)
+        var resid = try pass.fire(residPre, input)
+        let normalized = try ln1.map { try $0(resid, pass: pass) } ?? resid
         let queryKeyInput = shortformerPositions.map { normalized + $0 } ?? normalized
-        let attnOut = try hooks.fire(.attnOut(layer), attn(query: queryKeyInput, key: queryKeyInput, value: normalized, hooks: hooks,
-                                                           queryRows: queryRows))
-        if let rows = queryRows { residPre = residPre[.all, rows] }
-        guard let mlp else {
-            return try hooks.fire(.residPost(layer), residPre + attnOut)
+        let attention = try pass.fire(attnOut, attn(query: queryKeyInput, key: queryKeyInput, value: normalized, pass: pass,
+                                                    queryRows: queryRows))
+        if let rows = queryRows { resid = resid[.all, rows] }
+        guard let mlp, let mlpIn, let mlpOut else {
+            return try pass.fire(residPost, resid + attention)
         }
         if parallel {
-            let mlpIn = try hooks.fire(.mlpIn(layer), residPre)
-            let mlpOut = try hooks.fire(.mlpOut(layer), mlp(normalize2(mlpIn, hooks), hooks: hooks))
-            return try hooks.fire(.residPost(layer), residPre + attnOut + mlpOut)
+            let input = try pass.fire(mlpIn, resid)
+            let out = try pass.fire(mlpOut, mlp(ln2.map { try $0(input, pass: pass) } ?? input, pass: pass))
+            return try pass.fire(residPost, resid + attention + out)
         }
-        let residMid = try hooks.fire(.residMid(layer), residPre + attnOut)
-        let mlpIn = try hooks.fire(.mlpIn(layer), residMid)
-        let mlpOut = try hooks.fire(.mlpOut(layer), mlp(normalize2(mlpIn, hooks), hooks: hooks))
-        return try hooks.fire(.residPost(layer), residMid + mlpOut)
+        let mid = try pass.fire(residMid!, resid + attention)
+        let input = try pass.fire(mlpIn, mid)
+        let out = try pass.fire(mlpOut, mlp(ln2.map { try $0(input, pass: pass) } ?? input, pass: pass))
+        return try pass.fire(residPost, mid + out)
     }
 
-    /// Whether the block may run with `queryRows`: nothing is attached to any of its points
-    /// after the first norm, so no hook would see the shorter tensors, and nothing after q, k
-    /// and v is resumed (those three are cut down to the rows).
-    func canRestrictQueries(_ hooks: HookRunner) -> Bool {
-        let early: Set<HookName> = [.residPre(layer), .scale(layer, .ln1), .normalized(layer, .ln1)]
-        let cut: Set<HookName> = [.q(layer), .k(layer), .v(layer)]
-        return hookPoints().allSatisfy { name in
-            early.contains(name) || (!hooks.isHooked(name) && (cut.contains(name) || hooks.resumeValues[name] == nil))
+    /// Whether this block may compute only some query positions in `pass`: nothing observes or
+    /// changes any of its points after the first norm — no hook would see the shorter tensors —
+    /// except q, k and v taken whole from a resumed run (they are cut down to the rows).
+    func canRestrictQueries(_ pass: ForwardPass) -> Bool {
+        let early = Set([residPre] + (ln1?.hookPoints ?? [])).map(\.name)
+        let cut: Set<HookName> = [attn.points.q.name, attn.points.k.name, attn.points.v.name]
+        return hookPoints.allSatisfy { point in
+            early.contains(point.name)
+                || (!pass.isHooked(point.name) && (cut.contains(point.name) || pass.plan.resumed[point.name] == nil))
         }
     }
 
-    private func normalize2(_ x: Tensor, _ hooks: HookRunner) throws -> Tensor {
-        try ln2.map { try $0(x, scaleName: .scale(layer, .ln2), normalizedName: .normalized(layer, .ln2), hooks: hooks) } ?? x
-    }
-
-    /// The hook points of this block in firing order.
-    func hookPoints() -> [HookName] {
-        let l = layer
-        var names: [HookName] = [.residPre(l)]
-        if ln1 != nil { names += [.scale(l, .ln1), .normalized(l, .ln1)] }
-        names += [.q(l), .k(l), .v(l)]
-        if attn.rotary != nil { names += [.rotQ(l), .rotK(l)] }
-        if attn.smear != nil { names.append(.smearedK(l)) }
-        names += [.attnScores(l), .pattern(l), .z(l), .result(l), .attnOut(l)]
-        guard let mlp else { return names + [.residPost(l)] }
-        if !parallel { names.append(.residMid(l)) }
-        names.append(.mlpIn(l))
-        if ln2 != nil { names += [.scale(l, .ln2), .normalized(l, .ln2)] }
-        names.append(.mlpPre(l))
-        if mlp.wGate != nil { names.append(.mlpPreLinear(l)) }
-        return names + [.mlpPost(l), .mlpOut(l), .residPost(l)]
-    }
-
-    mutating func visitParameters(grouped: Bool, _ body: (String, inout Tensor) throws -> Void) rethrows {
+    mutating func visitParameters(_ body: ParameterVisitor) rethrows {
         let p = "blocks.\(layer)"
         try ln1?.visitParameters(p + ".ln1", body)
         try ln2?.visitParameters(p + ".ln2", body)
-        try attn.visitParameters(p + ".attn", grouped: grouped, body)
+        try attn.visitParameters(p + ".attn", body)
         try mlp?.visitParameters(p + ".mlp", body)
     }
 }

@@ -30,6 +30,22 @@ public struct Hook {
             case .predicate(let p): p(name)
             }
         }
+
+        /// The points of `points` (in firing order) this target selects.
+        /// - Throws: ``HookError`` for a name that is not among them, or a predicate matching none.
+        func resolve(in points: [HookName], pointSet: Set<HookName>) throws -> [HookName] {
+            switch self {
+            case .name(let name):
+                guard pointSet.contains(name) else {
+                    throw HookError.unknownHookPoint(name, suggestions: HookRunner.suggestions(for: name, in: points))
+                }
+                return [name]
+            case .predicate(let predicate):
+                let matched = points.filter(predicate)
+                if matched.isEmpty { throw HookError.noMatchingHookPoint }
+                return matched
+            }
+        }
     }
 
     /// Forward hooks see activations; backward hooks see dLoss/dActivation while gradients are
@@ -65,6 +81,23 @@ public struct Hook {
         self.body = body
     }
 
+    /// The hook's replacement for `value` (nil: unchanged, or an observer), checked to keep the
+    /// activation's shape — the one place a replacement is applied.
+    func replacement(for value: Tensor, context: HookContext) throws -> Tensor? {
+        guard let replacement = try body(value, context), !readsOnly else { return nil }
+        guard replacement.shape == value.shape else {
+            throw HookError.shapeMismatch(hook: context.name, expected: value.shape, found: replacement.shape)
+        }
+        return replacement
+    }
+
+    /// `value` after each of `hooks` in turn, each seeing the previous one's output.
+    static func apply(_ hooks: [Hook], to value: Tensor, context: HookContext) throws -> Tensor {
+        var current = value
+        for hook in hooks { current = try hook.replacement(for: current, context: context) ?? current }
+        return current
+    }
+
     /// A hook that only observes: it may not replace the activation.
     public static func observe(_ name: HookName, direction: Direction = .forward,
                                _ body: @escaping (Tensor, HookContext) throws -> Void) -> Hook {
@@ -75,59 +108,5 @@ public struct Hook {
     public static func observe(where predicate: @escaping (HookName) -> Bool, direction: Direction = .forward,
                                _ body: @escaping (Tensor, HookContext) throws -> Void) -> Hook {
         Hook(target: .predicate(predicate), direction: direction, readsOnly: true) { t, c in try body(t, c); return nil }
-    }
-}
-
-/// What a hook closure knows about where it runs.
-public struct HookContext {
-    /// The hook point's full name.
-    public let name: HookName
-    /// Forward activation or backward gradient.
-    public let direction: Hook.Direction
-    /// Storage that persists across calls for this hook point (TransformerLens's `hook.ctx`);
-    /// cleared by `HookedTransformer.clearContexts()`.
-    public let storage: HookStorage
-
-    /// The block index of the hook point (nil for `hook_embed`, `ln_final.*`, …).
-    public var layer: Int? { name.layer }
-}
-
-/// A small mutable dictionary kept per hook point for hook closures.
-public final class HookStorage: @unchecked Sendable {
-    private var values: [String: Any] = [:]
-
-    public init() {}
-
-    public subscript(key: String) -> Any? {
-        get { values[key] }
-        set { values[key] = newValue }
-    }
-
-    /// Every key currently stored.
-    public var keys: [String] { Array(values.keys) }
-
-    /// Removes everything.
-    public func removeAll() { values.removeAll() }
-}
-
-/// What went wrong attaching or running a hook.
-public enum HookError: Error, CustomStringConvertible, Equatable {
-    /// The name is not a hook point of this model (or never fires in it).
-    case unknownHookPoint(HookName, suggestions: [HookName])
-    /// A predicate matched no hook point of this model.
-    case noMatchingHookPoint
-    /// A hook returned a tensor of another shape.
-    case shapeMismatch(hook: HookName, expected: [Int], found: [Int])
-
-    public var description: String {
-        switch self {
-        case let .unknownHookPoint(name, suggestions):
-            "no hook point named \"\(name)\" fires in this model"
-                + (suggestions.isEmpty ? "" : " (did you mean \(suggestions.map { "\"\($0)\"" }.joined(separator: ", "))?)")
-        case .noMatchingHookPoint:
-            "the hook's predicate matches no hook point of this model"
-        case let .shapeMismatch(hook, expected, found):
-            "hook on \"\(hook)\" returned a tensor of shape \(found); expected the activation's shape \(expected)"
-        }
     }
 }

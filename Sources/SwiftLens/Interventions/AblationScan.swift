@@ -59,16 +59,14 @@ extension Sweep {
         return sweep
     }
 
-    /// Ablates `activation` (a residual-stream-shaped point: "resid_pre", "resid_mid",
-    /// "resid_post", "attn_out", "mlp_out") at each layer and position in turn; results
+    /// Ablates `activation` (a residual-stream-shaped point: `HookName.residPre`, `.residMid`,
+    /// `.residPost`, `.attnOut`, `.mlpOut`) at each layer and position in turn; results
     /// [n_layers, pos].
     public static func positionAblation(_ model: HookedTransformer, tokens: IntTensor, metric: SweepMetric,
-                                        activation: String = "resid_pre", ablation: Ablation = .zero) throws -> Sweep {
+                                        activation: (Int) -> HookName = HookName.residPre,
+                                        ablation: Ablation = .zero) throws -> Sweep {
         let c = model.config
-        let names = (0..<c.nLayers).map { getActName(activation, $0) }
-        for name in names where !model.hookPoints.contains(name) {
-            throw HookError.unknownHookPoint(name, suggestions: HookRunner.suggestions(for: name, in: model.hookPoints))
-        }
+        let names = try PatchGrid(model, activation: activation, axes: [.layer, .pos]).names
         let source = try ablationSource(model, tokens: tokens, ablation, names: names)
         let length = tokens.rank == 1 ? tokens.shape[0] : tokens.shape[1]
         var variants: [Variant] = []

@@ -1,17 +1,3 @@
-/// An axis of an activation-patching grid (TransformerLens's `index_axis_names`).
-public enum PatchAxis: String, Sendable, CaseIterable {
-    /// The layer (always the first axis).
-    case layer
-    /// The position (axis 1 of residual-, head- and neuron-shaped activations).
-    case pos
-    /// The head (axis 2 of q/k/v/z/result; axis 1 of scores and patterns).
-    case head
-    /// The query (destination) position of a pattern.
-    case destPos = "dest_pos"
-    /// The key (source) position of a pattern.
-    case srcPos = "src_pos"
-}
-
 /// Activation patching (TransformerLens's `transformer_lens.patching`): run the corrupted
 /// input, write one slice of the clean run's activation into it, and measure. Each grid cell
 /// is one ``Sweep`` variant, so a patching grid resumes every run at the patched point and
@@ -27,54 +13,39 @@ public enum PatchAxis: String, Sendable, CaseIterable {
 /// Every function has a `…Sweep` form returning the configured ``Sweep`` (to run it in shards or
 /// with progress); the plain form runs it and returns the grid.
 public enum ActivationPatching {
-    /// The grid for `activation` (a `getActName` activation such as "resid_pre", "z",
-    /// "pattern") over `axes` (first `.layer`), TransformerLens's `generic_activation_patch`.
-    /// Result shape: the extent of each axis (layers; positions of the corrupted input; heads
-    /// — key/value heads for k and v of grouped-query models).
+    /// The grid for the activation `activation(layer)` names in each layer (a typed builder:
+    /// `HookName.residPre`, `HookName.z`, `HookName.pattern` …) over `axes` (first `.layer`),
+    /// TransformerLens's `generic_activation_patch`. The axes are read from the layout each
+    /// hook point declares. Result shape: the extent of each axis (layers; positions of the
+    /// corrupted input; heads — key/value heads for k and v of grouped-query models).
     public static func sweep(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache, metric: SweepMetric,
-                             activation: String, axes: [PatchAxis]) throws -> Sweep {
+                             activation: (Int) -> HookName, axes: [PatchAxis]) throws -> Sweep {
         let c = model.config
-        guard axes.first == .layer, Set(axes).count == axes.count, axes.count >= 1 else {
-            throw PatchingError.axes(axes.map(\.rawValue), activation: activation)
-        }
+        let grid = try PatchGrid(model, activation: activation, axes: axes)
         let tokens = try model.validated(corrupted)
-        let kind = ActivationKind(activation)
-        let groupedKV = (activation == "k" || activation == "v") && c.nKeyValueHeads != nil
-        let heads = groupedKV ? c.nKeyValueHeads! : c.nHeads
-        var extents: [Int] = []
-        for axis in axes {
-            switch axis {
-            case .layer: extents.append(c.nLayers)
-            case .pos, .destPos, .srcPos: extents.append(tokens.shape[1])
-            case .head: extents.append(heads)
-            }
-            guard kind.axis(of: axis) != nil else { throw PatchingError.axes(axes.map(\.rawValue), activation: activation) }
-        }
-        for layer in 0..<c.nLayers {
-            let name = getActName(activation, layer)
-            guard model.hookPoints.contains(name) else {
-                throw HookError.unknownHookPoint(name, suggestions: HookRunner.suggestions(for: name, in: model.hookPoints))
-            }
+        for (name, layout) in zip(grid.names, grid.layouts) {
             guard let value = clean[name] else { throw CacheError.missing(name, available: clean.names) }
-            guard value.shape[0] == tokens.shape[0], value.rank < 2 || value.shape[1] == tokens.shape[1] || kind == .pattern else {
+            guard value.rank == layout.rank, value.shape[0] == tokens.shape[0],
+                  value.shape[layout.positionAxis] == tokens.shape[1] else {
                 throw ModelError.tokensShapeMismatch(purpose: "clean and corrupted", expected: tokens.shape,
-                                                     found: Array(value.shape.prefix(2)))
+                                                     found: [value.shape[0], value.shape[min(layout.positionAxis, value.rank - 1)]])
             }
         }
+        let extents = [c.nLayers] + grid.activationAxes.map { clean[grid.names[0]]!.shape[$0] }
         var variants: [Sweep.Variant] = []
         var cell = [Int](repeating: 0, count: axes.count)
         let total = extents.reduce(1, *)
         for _ in 0..<total {
             let layer = cell[0]
-            let name = getActName(activation, layer)
-            var index = [TensorIndex](repeating: .all, count: kind.rank)
-            var label: [String] = []
-            for (axis, value) in zip(axes, cell).dropFirst() {
-                index[kind.axis(of: axis)!] = .at(value)
-                label.append("\(axis.rawValue)=\(value)")
+            let name = grid.names[layer]
+            var index = [TensorIndex](repeating: .all, count: grid.layouts[layer].rank)
+            var cellLabel: [String] = []
+            for ((axis, value), activationAxis) in zip(zip(axes, cell).dropFirst(), grid.activationAxes) {
+                index[activationAxis] = .at(value)
+                cellLabel.append("\(axis.rawValue)=\(value)")
             }
             let source = clean[name]!.selecting(index)
-            variants.append(Sweep.Variant("\(name)" + (label.isEmpty ? "" : "[\(label.joined(separator: ", "))]"),
+            variants.append(Sweep.Variant("\(name)" + (cellLabel.isEmpty ? "" : "[\(cellLabel.joined(separator: ", "))]"),
                                           hooks: [.setValue(name, index, to: source)]))
             for a in stride(from: axes.count - 1, through: 0, by: -1) {  // next cell, last axis fastest
                 cell[a] += 1
@@ -89,39 +60,39 @@ public enum ActivationPatching {
 
     /// Runs ``sweep(_:corrupted:clean:metric:activation:axes:)`` and returns the grid.
     public static func patch(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache, metric: SweepMetric,
-                             activation: String, axes: [PatchAxis]) throws -> Tensor {
+                             activation: (Int) -> HookName, axes: [PatchAxis]) throws -> Tensor {
         try sweep(model, corrupted: corrupted, clean: clean, metric: metric, activation: activation, axes: axes).run().tensor()
     }
 
     /// `get_act_patch_resid_pre`: [n_layers, pos].
     public static func residPre(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache, metric: SweepMetric) throws -> Tensor {
-        try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: "resid_pre", axes: [.layer, .pos])
+        try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: HookName.residPre, axes: [.layer, .pos])
     }
     /// `get_act_patch_resid_mid`: [n_layers, pos] (models with MLPs).
     public static func residMid(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache, metric: SweepMetric) throws -> Tensor {
-        try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: "resid_mid", axes: [.layer, .pos])
+        try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: HookName.residMid, axes: [.layer, .pos])
     }
     /// `get_act_patch_attn_out`: [n_layers, pos].
     public static func attnOut(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache, metric: SweepMetric) throws -> Tensor {
-        try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: "attn_out", axes: [.layer, .pos])
+        try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: HookName.attnOut, axes: [.layer, .pos])
     }
     /// `get_act_patch_mlp_out`: [n_layers, pos] (models with MLPs).
     public static func mlpOut(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache, metric: SweepMetric) throws -> Tensor {
-        try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: "mlp_out", axes: [.layer, .pos])
+        try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: HookName.mlpOut, axes: [.layer, .pos])
     }
 
-    /// A per-head activation of `get_act_patch_attn_head_*`: "z" (head output), "q", "k", "v".
+    /// A per-head activation of `get_act_patch_attn_head_*`: z (head output), q, k, v.
     /// By position: [n_layers, pos, n_heads]; over all positions: [n_layers, n_heads].
-    public static func head(_ activation: String, byPosition: Bool, _ model: HookedTransformer, corrupted: IntTensor,
+    public static func head(_ activation: HeadActivation, byPosition: Bool, _ model: HookedTransformer, corrupted: IntTensor,
                             clean: ActivationCache, metric: SweepMetric) throws -> Tensor {
-        try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: activation,
+        try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: activation.hookName,
                   axes: byPosition ? [.layer, .pos, .head] : [.layer, .head])
     }
 
     /// `get_act_patch_attn_head_out_by_pos` / `_all_pos` (the head output is its `hook_z`).
     public static func headOut(byPosition: Bool, _ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache,
                                metric: SweepMetric) throws -> Tensor {
-        try head("z", byPosition: byPosition, model, corrupted: corrupted, clean: clean, metric: metric)
+        try head(.z, byPosition: byPosition, model, corrupted: corrupted, clean: clean, metric: metric)
     }
 
     /// `get_act_patch_attn_head_pattern_all_pos` ([n_layers, n_heads]), `_by_pos`
@@ -133,7 +104,7 @@ public enum ActivationPatching {
         case .byDestination: [.layer, .head, .destPos]
         case .destinationAndSource: [.layer, .head, .destPos, .srcPos]
         }
-        return try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: "pattern", axes: axes)
+        return try patch(model, corrupted: corrupted, clean: clean, metric: metric, activation: HookName.pattern, axes: axes)
     }
 
     /// How finely to patch attention patterns.
@@ -145,7 +116,7 @@ public enum ActivationPatching {
     public static func headAllPositionsEvery(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache,
                                              metric: SweepMetric) throws -> Tensor {
         let h = model.config.nHeads
-        let parts = try ["z", "q", "k", "v"].map { try padHeads(head($0, byPosition: false, model, corrupted: corrupted, clean: clean,
+        let parts = try HeadActivation.allCases.map { try padHeads(head($0, byPosition: false, model, corrupted: corrupted, clean: clean,
                                                                        metric: metric), to: h) }
             + [headPattern(.allPositions, model, corrupted: corrupted, clean: clean, metric: metric)]
         return Tensor.stack(parts, axis: 0)
@@ -156,7 +127,7 @@ public enum ActivationPatching {
     public static func headByPositionEvery(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache,
                                            metric: SweepMetric) throws -> Tensor {
         let h = model.config.nHeads
-        let parts = try ["z", "q", "k", "v"].map { try padHeads(head($0, byPosition: true, model, corrupted: corrupted, clean: clean,
+        let parts = try HeadActivation.allCases.map { try padHeads(head($0, byPosition: true, model, corrupted: corrupted, clean: clean,
                                                                        metric: metric), to: h) }
         let pattern = try headPattern(.byDestination, model, corrupted: corrupted, clean: clean, metric: metric).permuted(0, 2, 1)
         return Tensor.stack(parts + [pattern], axis: 0)
@@ -179,54 +150,5 @@ public enum ActivationPatching {
         var padShape = grid.shape
         padShape[padShape.count - 1] = heads - have
         return Tensor.concatenate([grid, Tensor.zeros(padShape)], axis: grid.rank - 1)
-    }
-}
-
-/// The axis layout of an activation family, for patch setters.
-enum ActivationKind: Equatable {
-    /// [batch, pos, d] (residuals, attn_out, mlp_out, mlp pre/post, normalized, scale).
-    case positional
-    /// [batch, pos, head, d] (q, k, v, z, result, rot_q, rot_k).
-    case perHead
-    /// [batch, head, dest, src] (attn_scores, pattern).
-    case pattern
-
-    init(_ activation: String) {
-        switch activation {
-        case "q", "k", "v", "z", "result", "rot_q", "rot_k", "smeared_k": self = .perHead
-        case "pattern", "attn_scores", "scores", "attn": self = .pattern
-        default: self = .positional
-        }
-    }
-
-    var rank: Int { self == .positional ? 3 : 4 }
-
-    /// The activation axis an index axis selects (nil if it has none).
-    func axis(of patchAxis: PatchAxis) -> Int? {
-        switch (self, patchAxis) {
-        case (_, .layer): 0
-        case (.positional, .pos), (.perHead, .pos): 1
-        case (.perHead, .head): 2
-        case (.pattern, .head): 1
-        case (.pattern, .destPos): 2
-        case (.pattern, .srcPos): 3
-        default: nil
-        }
-    }
-}
-
-/// A patching request that cannot be made.
-public enum PatchingError: Error, CustomStringConvertible, Equatable {
-    case axes([String], activation: String)
-    case senders(String)
-
-    public var description: String {
-        switch self {
-        case let .axes(axes, activation):
-            "cannot patch \"\(activation)\" over axes \(axes): the first axis must be layer, axes must not repeat, and "
-                + "each must exist for it (pos for residual-, head- and neuron-shaped activations; head for q/k/v/z/result "
-                + "and patterns; dest_pos and src_pos for patterns)"
-        case let .senders(reason): "path patching: \(reason)"
-        }
     }
 }

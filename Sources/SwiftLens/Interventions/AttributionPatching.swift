@@ -10,7 +10,7 @@
 ///
 /// ```swift
 /// let estimate = try AttributionPatching.patch(model, corrupted: corrupted, clean: cleanCache,
-///                                              activation: "z", axes: [.layer, .pos, .head]) { logits in
+///                                              activation: HookName.z, axes: [.layer, .pos, .head]) { logits in
 ///     logits[0, -1, a] - logits[0, -1, b]
 /// }   // ≈ ActivationPatching.headOut(byPosition: true, …) − corrupted metric
 /// ```
@@ -22,17 +22,11 @@ public enum AttributionPatching {
     /// - Parameters:
     ///   - metric: a scalar built from tensor operations on the logits [batch, pos, d_vocab]
     ///     (it is differentiated).
-    public static func estimate(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache, activation: String,
-                                axes: [PatchAxis], metric: (Tensor) throws -> Tensor) throws -> (grid: Tensor, corruptedMetric: Float) {
-        let c = model.config
-        let kind = ActivationKind(activation)
-        guard axes.first == .layer, Set(axes).count == axes.count, axes.dropFirst().allSatisfy({ kind.axis(of: $0) != nil }) else {
-            throw PatchingError.axes(axes.map(\.rawValue), activation: activation)
-        }
-        let names = (0..<c.nLayers).map { getActName(activation, $0) }
-        for name in names where !model.hookPoints.contains(name) {
-            throw HookError.unknownHookPoint(name, suggestions: HookRunner.suggestions(for: name, in: model.hookPoints))
-        }
+    public static func estimate(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache,
+                                activation: (Int) -> HookName, axes: [PatchAxis],
+                                metric: (Tensor) throws -> Tensor) throws -> (grid: Tensor, corruptedMetric: Float) {
+        let patchGrid = try PatchGrid(model, activation: activation, axes: axes)
+        let names = patchGrid.names
         let (value, cache) = try model.runWithGradientCache(corrupted, names: .only(names), metric: metric)
         var layers: [Tensor] = []
         for name in names {
@@ -44,7 +38,7 @@ public enum AttributionPatching {
             guard let gradient = cache.gradient(name) else { throw CacheError.missing(HookName(name.rawValue + "_grad"), available: cache.names) }
             // Σ over everything but the grid's axes, which are then put in the grid's order.
             let product = (cleanValue - corruptedValue) * gradient
-            let kept = axes.dropFirst().map { kind.axis(of: $0)! }
+            let kept = patchGrid.activationAxes
             let summed = (0..<product.rank).filter { !kept.contains($0) }
             var reduced = summed.isEmpty ? product : product.sum(axes: summed)
             let order = kept.sorted()
@@ -56,8 +50,8 @@ public enum AttributionPatching {
 
     /// The estimated patched metric per cell: ``estimate(_:corrupted:clean:activation:axes:metric:)``'s
     /// change plus the corrupted metric — directly comparable with activation patching's grid.
-    public static func patch(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache, activation: String,
-                             axes: [PatchAxis], metric: (Tensor) throws -> Tensor) throws -> Tensor {
+    public static func patch(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache,
+                             activation: (Int) -> HookName, axes: [PatchAxis], metric: (Tensor) throws -> Tensor) throws -> Tensor {
         let (grid, base) = try estimate(model, corrupted: corrupted, clean: clean, activation: activation, axes: axes, metric: metric)
         return grid + base
     }

@@ -59,12 +59,86 @@ public struct Sweep {
     }
 
     /// Runs the variants of `shard` (all by default) and returns their metric values; the
-    /// others stay nil. `progress` is called after each batch of variants.
+    /// others stay nil. `progress` is called after each batch of variants. The sweep first
+    /// plans (``plan(shard:)``: where each variant resumes, which take a closed form, what the
+    /// base run caches, how variants are grouped), then executes the plan.
     public func run(shard: Shard = .whole, progress: ((SweepProgress) -> Void)? = nil) throws -> SweepResult {
+        let plan = try self.plan(shard: shard)
+        let tokens = plan.tokens
+        let batch = tokens.shape[0]
+        let clock = ContinuousClock()
+        let start = clock.now
+        var done = 0
+        func report(_ count: Int) {
+            done += count
+            progress?(SweepProgress(done: done, total: plan.resume.count, elapsedSeconds: (clock.now - start).seconds))
+        }
+
+        // One base run caches what the resumed variants take from it.
+        var baseCache = ActivationCache(layerCount: model.config.nLayers)
+        func baseRun(_ extra: [Hook]) throws -> Tensor {
+            try model.run(tokens: tokens, residual: nil, start: 0, stop: model.config.nLayers,
+                          pass: model.makePass(baseHooks + extra, plan: ForwardPlan(logitRows: plan.baseRows)))
+        }
+        let baseLogits = plan.cached.isEmpty ? try baseRun([])
+            : try model.withCaching(plan.cached, positions: nil, into: &baseCache) { try baseRun([$0]) }
+        let baseRead = plan.baseRows == nil ? plan.rows.map { baseLogits[.all, $0] } ?? baseLogits : baseLogits
+        let baseline = try metric.evaluate(baseRead)
+
+        var values = [Float?](repeating: nil, count: variants.count)
+        // Variants without hooks are the base run.
+        for i in plan.unhooked { values[i] = baseline }
+        report(plan.unhooked.count)
+        for layer in Set(plan.shortcut.values).sorted() {
+            var fast = try HeadChangeShortcut(model: model, layer: layer, base: baseCache, logits: baseRead, rows: plan.rows)
+            for i in plan.shortcut.keys.sorted() where plan.shortcut[i] == layer {
+                values[i] = try metric.evaluate(fast.logits(hooks: variants[i].hooks))
+                report(1)
+            }
+        }
+        for group in plan.groups {
+            let logits = try runGroup(group, resumingAt: plan.resume[group[0]]!, plan: plan, base: baseCache)
+            for (k, i) in group.enumerated() {
+                values[i] = try metric.evaluate(group.count == 1 ? logits : logits[(k * batch)..<((k + 1) * batch)])
+            }
+            report(group.count)
+        }
+        return SweepResult(labels: variants.map(\.label), values: values, baseline: baseline, shards: [shard], shape: shape)
+    }
+
+    /// What a sweep will do, decided before anything runs.
+    struct Plan {
+        /// The validated base input, [batch, pos].
+        let tokens: IntTensor
+        /// The hook points in firing order.
+        let points: [HookName]
+        /// The logit positions the metric reads (nil: all).
+        let rows: Range<Int>?
+        /// Variant → firing index of the first point its hooks touch (`points.count`: none).
+        let resume: [Int: Int]
+        /// Variants whose hooks touch nothing: their value is the base run's.
+        let unhooked: [Int]
+        /// Variant → the layer of its closed form (``HeadChangeShortcut``).
+        let shortcut: [Int: Int]
+        /// The points the base run caches.
+        let cached: [HookName]
+        /// The logit rows of the base run (nil when variants resume in the final norm and need
+        /// all of its positions).
+        let baseRows: Range<Int>?
+        /// Variants run together, stacked along the batch axis, each group resuming in one
+        /// segment, earliest resume point first.
+        let groups: [[Int]]
+    }
+
+    /// Plans the variants of `shard`.
+    /// - Throws: ``SweepError`` for attached hooks or backward hooks, ``HookError`` for a hook
+    ///   on no point of this model, and ``ModelError`` for invalid tokens.
+    func plan(shard: Shard) throws -> Plan {
         let tokens = try model.validated(self.tokens)
         let registered = model.registry.hooks.count
         guard registered == 0 else { throw SweepError.attachedHooks(count: registered) }
-        let points = model.hookPoints
+        let table = model.hookPointTable
+        let points = table.names
         let order = Dictionary(uniqueKeysWithValues: points.enumerated().map { ($1, $0) })
         let (batch, length) = (tokens.shape[0], tokens.shape[1])
         let rows = try metric.positions.rows(length: length)
@@ -75,17 +149,7 @@ public struct Sweep {
             var first = points.count
             for hook in variants[i].hooks {
                 guard hook.direction == .forward else { throw SweepError.backwardHook(variant: variants[i].label) }
-                let matched: [HookName]
-                switch hook.target {
-                case .name(let name):
-                    guard order[name] != nil else {
-                        throw HookError.unknownHookPoint(name, suggestions: HookRunner.suggestions(for: name, in: points))
-                    }
-                    matched = [name]
-                case .predicate(let predicate):
-                    matched = points.filter(predicate)
-                    if matched.isEmpty { throw HookError.noMatchingHookPoint }
-                }
+                let matched = try hook.target.resolve(in: points, pointSet: table.set)
                 first = min(first, matched.compactMap { order[$0] }.min() ?? first)
             }
             resume[i] = first
@@ -93,13 +157,13 @@ public struct Sweep {
 
         // Variants changing only the heads of one of the last two layers take a closed form.
         let logitRows = batch * (rows?.count ?? length)
-        var shortcut: [Int: Int] = [:]  // variant → layer
+        var shortcut: [Int: Int] = [:]
         for i in resume.keys {
-            shortcut[i] = HeadChangeShortcut.layer(for: variants[i].hooks, model: model, baseHooks: baseHooks,
+            shortcut[i] = HeadChangeShortcut.layer(for: variants[i].hooks, model: model, points: points, baseHooks: baseHooks,
                                                    logitRows: logitRows, allRows: batch * length)
         }
 
-        // One base run caches what the resumed variants take from it.
+        // What the base run caches for the resumed variants.
         var wanted = Set<HookName>()
         for layer in Set(shortcut.values) { wanted.formUnion(HeadChangeShortcut.basePoints(model, layer: layer)) }
         for r in Set(resume.filter { shortcut[$0.key] == nil }.values) where r < points.count {
@@ -107,34 +171,11 @@ public struct Sweep {
             wanted.formUnion(points[segment.lowerBound...r].filter { $0.activation != "result" })
             if let entry = entryResidual(of: r, points: points) { wanted.insert(entry) }
         }
-        let clock = ContinuousClock()
-        let start = clock.now
-        var baseCache = ActivationCache(layerCount: model.config.nLayers)
         let cached = points.filter(wanted.contains)
         // The base run too computes only the metric's positions of the last block and the final
         // norm — unless variants resume in the final norm and need all of its positions.
         let baseRows = cached.contains { segmentKey($0) == model.config.nLayers } ? nil : rows
-        func baseRun(_ extra: [Hook]) throws -> Tensor {
-            try model.run(tokens: tokens, residual: nil, start: 0, stop: model.config.nLayers,
-                          runner: model.makeRunner(baseHooks + extra), logitRows: baseRows)
-        }
-        let baseLogits = cached.isEmpty ? try baseRun([])
-            : try model.withCaching(cached, positions: nil, into: &baseCache) { try baseRun([$0]) }
-        let baseRead = baseRows == nil ? rows.map { baseLogits[.all, $0] } ?? baseLogits : baseLogits
-        let baseline = try metric.evaluate(baseRead)
 
-        var values = [Float?](repeating: nil, count: variants.count)
-        // Variants without hooks are the base run.
-        for (i, r) in resume where r == points.count { values[i] = baseline }
-        var done = 0
-        for layer in Set(shortcut.values).sorted() {
-            var fast = try HeadChangeShortcut(model: model, layer: layer, base: baseCache, logits: baseRead, rows: rows)
-            for i in shortcut.keys.sorted() where shortcut[i] == layer {
-                values[i] = try metric.evaluate(fast.logits(hooks: variants[i].hooks))
-                done += 1
-                progress?(SweepProgress(done: done, total: resume.count, elapsedSeconds: (clock.now - start).seconds))
-            }
-        }
         // Group variants resuming in the same segment, earliest resume point first.
         let pending = resume.filter { $0.value < points.count && shortcut[$0.key] == nil }
             .sorted { ($0.value, $0.key) < ($1.value, $1.key) }
@@ -148,18 +189,9 @@ public struct Sweep {
                 groups.append([i])
             }
         }
-        done += resume.filter { $0.value == points.count }.count
-        for group in groups {
-            let r = resume[group[0]]!
-            let logits = try runGroup(group, resumingAt: r, points: points, order: order, tokens: tokens,
-                                      base: baseCache, rows: rows)
-            for (k, i) in group.enumerated() {
-                values[i] = try metric.evaluate(group.count == 1 ? logits : logits[(k * batch)..<((k + 1) * batch)])
-            }
-            done += group.count
-            progress?(SweepProgress(done: done, total: resume.count, elapsedSeconds: (clock.now - start).seconds))
-        }
-        return SweepResult(labels: variants.map(\.label), values: values, baseline: baseline, shards: [shard], shape: shape)
+        return Plan(tokens: tokens, points: points, rows: rows, resume: resume,
+                    unhooked: resume.filter { $0.value == points.count }.map(\.key).sorted(), shortcut: shortcut,
+                    cached: cached, baseRows: baseRows, groups: groups)
     }
 
     /// The hook points of the segment (embeddings, one block, or the final norm) holding point
@@ -186,16 +218,16 @@ public struct Sweep {
 
     /// Runs the variants `group` stacked along the batch axis, resuming at point `r`; returns
     /// the logits at the metric's positions, [group.count · batch, n_positions, d_vocab_out].
-    private func runGroup(_ group: [Int], resumingAt r: Int, points: [HookName], order: [HookName: Int],
-                          tokens: IntTensor, base: ActivationCache, rows: Range<Int>?) throws -> Tensor {
+    private func runGroup(_ group: [Int], resumingAt r: Int, plan: Plan, base: ActivationCache) throws -> Tensor {
+        let (points, tokens, rows) = (plan.points, plan.tokens, plan.rows)
         let copies = group.count
         func tiled(_ t: Tensor) -> Tensor { copies == 1 ? t : Tensor.concatenate(Array(repeating: t, count: copies), axis: 0) }
         let segment = segmentRange(of: r, points: points)
-        var resumeValues: [HookName: Tensor] = [:]
-        for name in points[segment.lowerBound...r] { if let value = base[name] { resumeValues[name] = tiled(value) } }
+        var resumed: [HookName: Tensor] = [:]
+        for name in points[segment.lowerBound...r] { if let value = base[name] { resumed[name] = tiled(value) } }
 
         // Base hooks apply where the run computes a value itself; variant hooks after them.
-        let taken = Set(resumeValues.keys)
+        let taken = Set(resumed.keys)
         var hooks = baseHooks.map { hook in
             Hook(target: .predicate { hook.target.matches($0) && !taken.contains($0) }, direction: hook.direction,
                  readsOnly: hook.readsOnly, hook.body)
@@ -203,26 +235,23 @@ public struct Sweep {
         if copies == 1 {
             hooks += variants[group[0]].hooks
         } else {
-            hooks += try stackedHooks(group, points: points, batch: tokens.shape[0])
+            hooks += stackedHooks(group, points: points, batch: tokens.shape[0])
         }
-        var runner = try model.makeRunner(hooks)
-        runner.resumeValues = resumeValues
         // Hooks on the final norm see every position, as in a plain run: then the logits are
         // sliced after the unembedding instead of before the norm.
         let touchesFinalNorm = group.contains { i in
             variants[i].hooks.contains { hook in points.contains { segmentKey($0) == model.config.nLayers && hook.target.matches($0) } }
         }
-        let early = touchesFinalNorm ? nil : rows
+        let pass = try model.makePass(hooks, plan: ForwardPlan(logitRows: touchesFinalNorm ? nil : rows, resumed: resumed))
         let key = segmentKey(points[r])
         let logits: Tensor
         if key < 0 {
             let stackedTokens = copies == 1 ? tokens : IntTensor.concatenate(Array(repeating: tokens, count: copies), axis: 0)
-            logits = try model.run(tokens: stackedTokens, residual: nil, start: 0, stop: model.config.nLayers, runner: runner,
-                                   logitRows: early)
+            logits = try model.run(tokens: stackedTokens, residual: nil, start: 0, stop: model.config.nLayers, pass: pass)
         } else {
             let entry = try base.tensor(entryResidual(of: r, points: points)!)
             logits = try model.run(tokens: nil, residual: tiled(entry), start: min(key, model.config.nLayers),
-                                   stop: model.config.nLayers, runner: runner, logitRows: early)
+                                   stop: model.config.nLayers, pass: pass)
         }
         if touchesFinalNorm, let rows { return logits[.all, rows] }
         return logits
@@ -230,7 +259,7 @@ public struct Sweep {
 
     /// One hook per point the group's variants touch, applying variant k's hooks (in order) to
     /// rows k·batch ..< (k+1)·batch of the stacked activation.
-    private func stackedHooks(_ group: [Int], points: [HookName], batch: Int) throws -> [Hook] {
+    private func stackedHooks(_ group: [Int], points: [HookName], batch: Int) -> [Hook] {
         var byPoint: [HookName: [(Int, Hook)]] = [:]
         for (k, i) in group.enumerated() {
             for hook in variants[i].hooks {
@@ -240,24 +269,9 @@ public struct Sweep {
         return byPoint.map { name, entries in
             Hook(name) { value, context in
                 var chunks = (0..<group.count).map { value[($0 * batch)..<(($0 + 1) * batch)] }
-                for (k, hook) in entries {
-                    guard let replacement = try hook.body(chunks[k], context), !hook.readsOnly else { continue }
-                    guard replacement.shape == chunks[k].shape else {
-                        throw HookError.shapeMismatch(hook: name, expected: chunks[k].shape, found: replacement.shape)
-                    }
-                    chunks[k] = replacement
-                }
+                for (k, hook) in entries { chunks[k] = try hook.replacement(for: chunks[k], context: context) ?? chunks[k] }
                 return Tensor.concatenate(chunks, axis: 0)
             }
         }
     }
-}
-
-/// How far a sweep has got.
-public struct SweepProgress: Sendable {
-    public let done: Int
-    public let total: Int
-    public let elapsedSeconds: Double
-    public var variantsPerSecond: Double { Double(done) / max(elapsedSeconds, 1e-9) }
-    public var etaSeconds: Double { Double(total - done) / max(variantsPerSecond, 1e-9) }
 }

@@ -3,18 +3,19 @@ extension HookedTransformer {
     /// after any hooks that run before the cache (attached hooks, then `hooks`).
     ///
     /// - Parameters:
-    ///   - positions: keep only these positions of each activation, on the position axis
-    ///     (axis 1 of q/k/v/z/result, the query axis of scores and patterns, otherwise the
-    ///     second-to-last axis), e.g. `.at(-1)` or `.stride(-4, nil)`.
+    ///   - positions: keep only these positions of each activation, on the position axis its
+    ///     hook point declares (``ActivationLayout/positionAxis``: the query axis of scores and
+    ///     patterns), e.g. `.at(-1)` or `.stride(-4, nil)`.
     /// - Returns: the logits [batch, pos, d_vocab_out] and the cache. Cached tensors share
     ///   storage with the run; nothing is copied unless `positions` slices it.
     public func runWithCache(_ tokens: IntTensor, names: NameFilter = .all, positions: TensorIndex? = nil,
                              hooks: [Hook] = []) throws -> (logits: Tensor, cache: ActivationCache) {
         let tokens = try validated(tokens)
-        let selected = try names.resolve(in: hookPoints, pointSet: hookPointSet)
+        let table = hookPointTable
+        let selected = try names.resolve(in: table.names, pointSet: table.set)
         var cache = ActivationCache(layerCount: config.nLayers)
         let logits = try withCaching(selected, positions: positions, into: &cache) { cacheHook in
-            try run(tokens: tokens, residual: nil, start: 0, stop: config.nLayers, runner: makeRunner(hooks + [cacheHook]))
+            try run(tokens: tokens, residual: nil, start: 0, stop: config.nLayers, pass: makePass(hooks + [cacheHook]))
         }
         return (logits, cache)
     }
@@ -25,14 +26,15 @@ extension HookedTransformer {
     public func cache(_ tokens: IntTensor, names: NameFilter, positions: TensorIndex? = nil,
                       hooks: [Hook] = []) throws -> ActivationCache {
         let tokens = try validated(tokens)
-        let selected = try names.resolve(in: hookPoints, pointSet: hookPointSet)
+        let table = hookPointTable
+        let selected = try names.resolve(in: table.names, pointSet: table.set)
         let stop = selected.map { name -> Int in
             if let layer = name.layer { return layer + 1 }
             return name == .embed || name == .posEmbed ? 0 : config.nLayers
         }.max() ?? config.nLayers
         var cache = ActivationCache(layerCount: config.nLayers)
         _ = try withCaching(selected, positions: positions, into: &cache) { cacheHook in
-            try run(tokens: tokens, residual: nil, start: 0, stop: stop, runner: makeRunner(hooks + [cacheHook]))
+            try run(tokens: tokens, residual: nil, start: 0, stop: stop, pass: makePass(hooks + [cacheHook]))
         }
         return cache
     }
@@ -43,7 +45,7 @@ extension HookedTransformer {
         let wanted = Set(names)
         let box = CacheBox(layerCount: config.nLayers)
         let hook = Hook.observe(where: { wanted.contains($0) }) { value, context in
-            box.cache.store(Self.slicePositions(value, name: context.name, positions), for: context.name)
+            box.cache.store(Self.slicePositions(value, layout: context.layout, positions), for: context.name)
         }
         let result = try body(hook)
         cache = box.cache
@@ -51,14 +53,11 @@ extension HookedTransformer {
         return result
     }
 
-    /// The position slice of an activation (see ``runWithCache(_:names:positions:hooks:)``).
-    static func slicePositions(_ value: Tensor, name: HookName, _ positions: TensorIndex?) -> Tensor {
-        guard let positions else { return value }
-        let perHead = ["q", "k", "v", "z", "result", "rot_q", "rot_k"].contains(name.activation)
-        let axis = perHead ? value.rank - 3 : value.rank - 2
-        guard axis >= 0 else { return value }
+    /// The position slice of an activation, on the position axis its layout declares.
+    static func slicePositions(_ value: Tensor, layout: ActivationLayout, _ positions: TensorIndex?) -> Tensor {
+        guard let positions, layout.positionAxis < value.rank else { return value }
         var index = [TensorIndex](repeating: .all, count: value.rank)
-        index[axis] = positions
+        index[layout.positionAxis] = positions
         return value.selecting(index)
     }
 }

@@ -1,13 +1,3 @@
-/// The result of a full run: logits and the next-token loss.
-public struct ModelOutput {
-    /// [batch, pos, d_vocab_out]
-    public let logits: Tensor
-    /// Cross-entropy of predicting token p+1 at position p, [batch, pos − 1].
-    public let perTokenLoss: Tensor
-    /// Mean of `perTokenLoss` (a scalar tensor).
-    public var loss: Tensor { perTokenLoss.mean() }
-}
-
 extension HookedTransformer {
     /// Logits [batch, pos, d_vocab_out] for token ids [batch, pos] (or [pos]).
     public func callAsFunction(_ tokens: IntTensor, hooks: [Hook] = []) throws -> Tensor {
@@ -23,7 +13,7 @@ extension HookedTransformer {
     public func forward(_ tokens: IntTensor, hooks: [Hook] = [], stopAtLayer: Int? = nil) throws -> Tensor {
         let tokens = try validated(tokens)
         let stop = try resolvedLayer(stopAtLayer, default: config.nLayers)
-        return try run(tokens: tokens, residual: nil, start: 0, stop: stop, runner: makeRunner(hooks))
+        return try run(tokens: tokens, residual: nil, start: 0, stop: stop, pass: makePass(hooks))
     }
 
     /// Runs blocks `startAtLayer ..< stopAtLayer` (negative values count from the end) on a
@@ -40,7 +30,7 @@ extension HookedTransformer {
         guard residual.shape[1] <= config.nCtx else {
             throw ModelError.sequenceTooLong(length: residual.shape[1], contextLength: config.nCtx)
         }
-        return try run(tokens: nil, residual: residual, start: start, stop: stop, runner: makeRunner(hooks))
+        return try run(tokens: nil, residual: residual, start: start, stop: stop, pass: makePass(hooks))
     }
 
     /// Mean next-token cross-entropy (a scalar tensor).
@@ -53,7 +43,7 @@ extension HookedTransformer {
     /// sequences may be one token longer than `n_ctx`.
     public func perTokenLoss(_ tokens: IntTensor, hooks: [Hook] = []) throws -> Tensor {
         let (inputs, targets) = try nextTokenPairs(tokens)
-        let logits = try run(tokens: inputs, residual: nil, start: 0, stop: config.nLayers, runner: makeRunner(hooks))
+        let logits = try run(tokens: inputs, residual: nil, start: 0, stop: config.nLayers, pass: makePass(hooks))
         return logits.crossEntropy(targets: targets)
     }
 
@@ -67,17 +57,14 @@ extension HookedTransformer {
             throw ModelError.lossNeedsTwoPositions(length: t.shape[1])
         }
         let targets = t[.all, 1...]
-        for (i, token) in targets.scalars.enumerated() where token < 0 || token >= config.dVocabOut {
-            throw ModelError.tokenOutOfRange(token: token, batch: i / targets.shape[1], position: i % targets.shape[1] + 1,
-                                             vocabulary: config.dVocabOut)
-        }
+        try Self.checkTokens(targets, below: config.dVocabOut, firstPosition: 1)
         return (try validated(t[.all, ..<(-1)]), targets)
     }
 
     /// Logits and loss in one pass.
     public func run(_ tokens: IntTensor, hooks: [Hook] = []) throws -> ModelOutput {
         let tokens = try validated(tokens)
-        let logits = try run(tokens: tokens, residual: nil, start: 0, stop: config.nLayers, runner: makeRunner(hooks))
+        let logits = try run(tokens: tokens, residual: nil, start: 0, stop: config.nLayers, pass: makePass(hooks))
         return try ModelOutput(logits: logits, perTokenLoss: Self.perTokenLoss(logits: logits, tokens: tokens))
     }
 
@@ -89,11 +76,7 @@ extension HookedTransformer {
             throw ModelError.invalidTokensShape(tokens.shape)
         }
         guard tokens.shape[1] >= 2 else { throw ModelError.lossNeedsTwoPositions(length: tokens.shape[1]) }
-        let vocab = logits.shape[2]
-        if let bad = tokens.scalars.first(where: { $0 < 0 || $0 >= vocab }) {
-            let i = tokens.scalars.firstIndex(of: bad)!
-            throw ModelError.tokenOutOfRange(token: bad, batch: i / tokens.shape[1], position: i % tokens.shape[1], vocabulary: vocab)
-        }
+        try checkTokens(tokens, below: logits.shape[2])
         return logits[.all, ..<(-1)].crossEntropy(targets: tokens[.all, 1...])
     }
 
@@ -105,10 +88,18 @@ extension HookedTransformer {
         guard t.rank == 2 else { throw ModelError.invalidTokensShape(tokens.shape) }
         guard t.shape[0] > 0, t.shape[1] > 0 else { throw ModelError.emptyInput(shape: tokens.shape) }
         guard t.shape[1] <= config.nCtx else { throw ModelError.sequenceTooLong(length: t.shape[1], contextLength: config.nCtx) }
-        for (i, token) in t.scalars.enumerated() where token < 0 || token >= config.dVocab {
-            throw ModelError.tokenOutOfRange(token: token, batch: i / t.shape[1], position: i % t.shape[1], vocabulary: config.dVocab)
-        }
+        try Self.checkTokens(t, below: config.dVocab)
         return t
+    }
+
+    /// Throws for the first token id of [batch, pos] `tokens` outside 0 ..< `vocabulary`
+    /// (positions reported from `firstPosition`) — the one token check.
+    static func checkTokens(_ tokens: IntTensor, below vocabulary: Int, firstPosition: Int = 0) throws {
+        let length = Swift.max(tokens.shape.last ?? 1, 1)
+        for (i, token) in tokens.scalars.enumerated() where token < 0 || token >= vocabulary {
+            throw ModelError.tokenOutOfRange(token: token, batch: i / length, position: i % length + firstPosition,
+                                             vocabulary: vocabulary)
+        }
     }
 
     /// A layer index in 0...n_layers, negative values counting from the end (Python style).
@@ -121,45 +112,41 @@ extension HookedTransformer {
         return l
     }
 
-    /// The model's attached hooks followed by `extra`, resolved against its hook points.
-    func makeRunner(_ extra: [Hook]) throws -> HookRunner {
-        try HookRunner(hooks: registry.hooks + extra, points: hookPoints, pointSet: hookPointSet, storage: contextStorage)
-    }
-
     /// The forward pass over blocks `start ..< stop`, from tokens (embedding included) or from a
-    /// residual stream; logits when `stop` is the last layer, else the residual. With
-    /// `logitPositions`, only those positions of the final residual are normalised and
-    /// unembedded (a metric that reads a few positions need not pay for the rest), and — when
-    /// nothing is attached past its first norm — the last block computes its queries, attention
-    /// and MLP at those positions only (keys and values up to the last of them).
-    func run(tokens: IntTensor?, residual: Tensor?, start: Int, stop: Int, runner: HookRunner,
-             logitRows: Range<Int>? = nil) throws -> Tensor {
+    /// residual stream; logits when `stop` is the last layer, else the residual. What is
+    /// computed follows `pass.plan`: with `logitRows`, only those positions of the final
+    /// residual are normalised and unembedded (a metric that reads a few positions need not pay
+    /// for the rest), and — when nothing observes its points past the first norm — the last
+    /// block computes its queries, attention and MLP at those positions only (keys and values
+    /// up to the last of them).
+    func run(tokens: IntTensor?, residual: Tensor?, start: Int, stop: Int, pass: ForwardPass) throws -> Tensor {
         var x: Tensor
         var shortformer: Tensor?
+        let offset = pass.plan.positionOffset
         if let tokens {
             let (batch, positions) = (tokens.shape[0], tokens.shape[1])
-            x = try runner.fire(.embed, embed(tokens))
+            x = try embed(tokens, pass: pass)
             if let posEmbed {
-                let pos = try runner.fire(.posEmbed, posEmbed(batch: batch, positions: positions))
+                let pos = try pass.fire(posEmbed.point, posEmbed.rows(batch: batch, positions: positions, offset: offset))
                 if config.positionalEmbeddingType == .shortformer { shortformer = pos } else { x = x + pos }
             }
         } else {
             x = residual!
             if config.positionalEmbeddingType == .shortformer, let posEmbed {
-                shortformer = posEmbed(batch: x.shape[0], positions: x.shape[1])
+                shortformer = posEmbed.rows(batch: x.shape[0], positions: x.shape[1], offset: offset)
             }
         }
+        let logitRows = pass.plan.logitRows
         let restrictLast = stop == config.nLayers && start < stop && shortformer == nil && logitRows != nil
-            && blocks[stop - 1].canRestrictQueries(runner)
+            && blocks[stop - 1].canRestrictQueries(pass)
+        let blockPass = restrictLast
+            ? ForwardPass(plan: pass.plan, hooks: pass.hooks, splices: pass.splices, restrictedLayer: stop - 1) : pass
         for layer in start..<stop {
-            let rows = restrictLast && layer == stop - 1 ? logitRows : nil
-            x = try blocks[layer](x, shortformerPositions: shortformer, hooks: runner, queryRows: rows)
+            x = try blocks[layer](x, shortformerPositions: shortformer, pass: blockPass)
         }
         if stop < config.nLayers { return x }
         if let logitRows, !restrictLast { x = x[.all, logitRows] }
-        if let lnFinal {
-            x = try lnFinal(x, scaleName: .finalScale, normalizedName: .finalNormalized, hooks: runner)
-        }
+        if let lnFinal { x = try lnFinal(x, pass: pass) }
         return unembed(x)
     }
 }

@@ -38,22 +38,22 @@ extension HookedTransformer {
 
     /// Empties every hook point's ``HookStorage``.
     public func clearContexts() {
-        for storage in contextStorage.values { storage.removeAll() }
+        for storage in persistentStorages { storage.removeAll() }
     }
 
-    /// The per-point storage that hook closures see as `context.storage` (TransformerLens's
-    /// `hook.ctx`), for reading what hooks left there.
-    public func hookContext(_ name: HookName) -> HookStorage? { contextStorage[name] }
+    /// The per-point storage that attached hooks see as `context.storage` (TransformerLens's
+    /// `hook.ctx`), for reading what they left there; nil if `name` is not a hook point.
+    public func hookContext(_ name: HookName) -> HookStorage? {
+        hookPointTable.set.contains(name) ? persistentStorage(name) : nil
+    }
 
     /// The hooks attached now (attached with `addHook` or by enclosing `withHooks` scopes), in
     /// the order they run.
     public var attachedHooks: [Hook] { registry.hooks }
 
-    /// Hook points whose names satisfy `predicate`, in firing order.
-    public func hookPoints(where predicate: (HookName) -> Bool) -> [HookName] { hookPoints.filter(predicate) }
-
     /// Checks hooks against this model's hook points without attaching them.
     func validate(_ hooks: [Hook]) throws {
-        _ = try HookRunner(hooks: hooks, points: hookPoints, pointSet: hookPointSet, storage: contextStorage)
+        let table = hookPointTable
+        for hook in hooks { _ = try hook.target.resolve(in: table.names, pointSet: table.set) }
     }
 }

@@ -15,10 +15,17 @@ import Foundation
 /// gated MLP, grouped-query attention), shortformer positions; normalisation LN, LNPre, RMS,
 /// RMSPre or none.
 ///
-/// The model is a reference type, like a PyTorch module: its parameters and attached hooks are
-/// shared state. A call that passes its hooks as an argument (`forward(tokens, hooks:)`) does not
-/// touch that state, so such calls can run on several threads at once.
-public final class HookedTransformer {
+/// The model is a reference type, like a PyTorch module: its parameters, attached hooks,
+/// spliced modules and hook contexts are shared state.
+///
+/// Concurrency: inference calls (`forward`, `loss`, `runWithCache`, sweeps …) may run on several
+/// threads at once, with hooks passed per call (each call gets its own hook context storage)
+/// or attached (they share the model's persistent, locked storage). Attaching and detaching
+/// hooks is safe at any time but affects calls that start afterwards. Changing parameters
+/// (`setParameter`, `loadStateDict`, training) and computing gradients
+/// (`valueWithGradients`, `lossAndGradients`, `runWithGradientCache`, which swap the parameters
+/// for tracked copies while they run) must not overlap with other calls on the same model.
+public final class HookedTransformer: @unchecked Sendable {
     public let config: HookedTransformerConfig
     public var embed: Embed
     public var posEmbed: PosEmbed?
@@ -26,107 +33,204 @@ public final class HookedTransformer {
     public var lnFinal: LayerNorm?
     public var unembed: Unembed
 
-    /// Every hook point that fires in this model, in firing order.
-    public let hookPoints: [HookName]
-    let hookPointSet: Set<HookName>
     let registry = HookRegistry()
-    let contextStorage: [HookName: HookStorage]
+    /// Hook points (components' and spliced modules'), their persistent contexts and the
+    /// spliced modules; changed by `splice`, read by every run.
+    private var points: HookPointTable
+    private var splices: [HookName: [any SplicedModule]] = [:]
+    private var contexts: [HookName: HookStorage] = [:]
+    private let lock = NSLock()
 
     /// A model with TransformerLens's "gpt2" initialisation: every `W_*` ~ N(0,
     /// initializer_range²), biases 0, norm weights 1, drawn in sorted parameter-name order from
     /// a generator seeded with `seed` (default: `config.seed`, else 0).
     public convenience init(config: HookedTransformerConfig, seed: UInt64? = nil) throws {
         let config = try config.validated()
-        try self.init(validatedConfig: config)
         guard config.initMode == "gpt2" else {
             throw ConfigError.unsupported(field: "init_mode", value: config.initMode, supported: "gpt2")
         }
+        // Built with zeros, then each matrix replaced in turn (TransformerLens draws them in
+        // sorted name order, which is not module order).
+        try self.init(validatedConfig: config, parameters: Self.freshParameters)
         var generator = RandomGenerator(seed: seed ?? UInt64(max(config.seed ?? 0, 0)))
-        let std = config.initializerRange
-        for name in parameterNames.sorted() where name.split(separator: ".").last?.hasPrefix("W_") == true
-            || name.split(separator: ".").last?.hasPrefix("_W_") == true {
-            let shape = try parameter(name).shape
-            try setParameter(name, Tensor.randomNormal(shape, std: std, using: &generator))
+        var matrices: [(String, [Int])] = []
+        visitParameters { name, kind, slot in if kind == .weight { matrices.append((name, slot.shape)) } }
+        for (name, shape) in matrices.sorted(by: { $0.0 < $1.0 }) {
+            try setParameter(name, Tensor.randomNormal(shape, std: config.initializerRange, using: &generator))
         }
     }
 
-    /// A model with the given TransformerLens state dict (TL parameter names and shapes).
+    /// A model with the given TransformerLens state dict (TL parameter names and shapes), its
+    /// components built directly from the dictionary's tensors (nothing is allocated first).
     /// Buffers TransformerLens keeps in its state dict (`attn.mask`, `attn.IGNORE`,
     /// `attn.rotary_sin/cos`) are ignored; any other unknown, missing or misshapen entry throws.
     public convenience init(config: HookedTransformerConfig, stateDict: [String: Tensor]) throws {
-        try self.init(validatedConfig: try config.validated())
-        try loadStateDict(stateDict)
+        var used = Set<String>()
+        try self.init(validatedConfig: try config.validated()) { name, _, shape in
+            guard let value = stateDict[name] else { throw ModelError.missingParameter(name) }
+            guard value.shape == shape else { throw ModelError.parameterShape(name, expected: shape, found: value.shape) }
+            used.insert(name)
+            return value
+        }
+        if let unknown = stateDict.keys.filter({ !used.contains($0) && !Self.isBuffer($0) }).sorted().first {
+            throw ModelError.unknownParameter(unknown, available: parameterNames)
+        }
     }
 
-    /// Builds every component at its shape, with zero matrices and unit norm weights.
-    init(validatedConfig c: HookedTransformerConfig) throws {
+    /// A fresh model's values: zero matrices and biases, unit norm weights.
+    static func freshParameters(_ name: String, _ kind: ParameterKind, _ shape: [Int]) -> Tensor {
+        kind == .normWeight ? Tensor.ones(shape) : Tensor.zeros(shape)
+    }
+
+    /// Builds every component once, each parameter taken from `parameters` at its final place.
+    init(validatedConfig c: HookedTransformerConfig, parameters: ParameterSource) throws {
         config = c
-        let d = c.dModel, h = c.nHeads, kv = c.keyValueHeads, dh = c.dHead
-        embed = Embed(wE: .zeros([c.dVocab, d]))
-        posEmbed = c.positionalEmbeddingType == .rotary ? nil : PosEmbed(wPos: .zeros([c.nCtx, d]))
+        let d = c.dModel
+        embed = try Embed(vocabulary: c.dVocab, width: d, parameters: parameters)
+        posEmbed = c.positionalEmbeddingType == .rotary ? nil : try PosEmbed(context: c.nCtx, width: d, parameters: parameters)
         let rotary = c.positionalEmbeddingType == .rotary
             ? Rotary(rotaryDim: c.rotaryDim, contextLength: c.nCtx, base: c.rotaryBase, adjacentPairs: c.rotaryAdjacentPairs)
             : nil
-        func norm(_ kind: HookedTransformerConfig.Normalization?) -> LayerNorm? {
+        func norm(_ kind: HookedTransformerConfig.Normalization?, _ prefix: String) throws -> LayerNorm? {
             guard let kind else { return nil }
-            let hasWeight = kind == .layerNorm || kind == .rms
-            return LayerNorm(kind: kind, w: hasWeight ? .ones([d]) : nil, b: kind == .layerNorm ? .zeros([d]) : nil, eps: c.eps)
+            return try LayerNorm(kind: kind, width: d, eps: c.eps, prefix: prefix, parameters: parameters)
         }
-        blocks = (0..<c.nLayers).map { l in
-            let attn = Attention(wQ: .zeros([h, d, dh]), wK: .zeros([kv, d, dh]), wV: .zeros([kv, d, dh]), wO: .zeros([h, dh, d]),
-                                 bQ: .zeros([h, dh]), bK: .zeros([kv, dh]), bV: .zeros([kv, dh]), bO: .zeros([d]),
-                                 smear: c.smearKeys ? .zeros([kv]) : nil,
-                                 layer: l, heads: h, keyValueHeads: kv, divisor: c.attentionDivisor(layer: l),
-                                 causal: c.attentionDir == "causal", rotary: rotary)
-            let mlp = c.attnOnly ? nil : MLP(wIn: .zeros([d, c.dMLP]), bIn: .zeros([c.dMLP]), wGate: c.gatedMLP ? .zeros([d, c.dMLP]) : nil,
-                                              wOut: .zeros([c.dMLP, d]), bOut: .zeros([d]), activation: c.actFn ?? .relu, layer: l)
-            return TransformerBlock(ln1: norm(c.normalizationType), attn: attn, ln2: c.attnOnly ? nil : norm(c.normalizationType),
-                                    mlp: mlp, layer: l, parallel: c.parallelAttnMLP)
+        blocks = try (0..<c.nLayers).map { l in
+            let ln1 = try norm(c.normalizationType, "blocks.\(l).ln1")
+            let attn = try Attention(layer: l, width: d, heads: c.nHeads, keyValueHeads: c.keyValueHeads, headWidth: c.dHead,
+                                     grouped: c.nKeyValueHeads != nil, smearKeys: c.smearKeys,
+                                     divisor: c.attentionDivisor(layer: l), causal: c.attentionDir == "causal", rotary: rotary,
+                                     parameters: parameters)
+            let ln2 = c.attnOnly ? nil : try norm(c.normalizationType, "blocks.\(l).ln2")
+            let mlp = c.attnOnly ? nil : try MLP(layer: l, width: d, hidden: c.dMLP, gated: c.gatedMLP,
+                                                 activation: c.actFn ?? .relu, parameters: parameters)
+            return TransformerBlock(layer: l, ln1: ln1, attn: attn, ln2: ln2, mlp: mlp, parallel: c.parallelAttnMLP)
         }
         var finalKind = c.normalizationType
         if c.finalRMS, let k = finalKind { finalKind = (k == .layerNorm || k == .rms) ? .rms : .rmsPre }
-        lnFinal = norm(finalKind)
-        unembed = Unembed(wU: .zeros([d, c.dVocabOut]), bU: .zeros([c.dVocabOut]))
+        lnFinal = try norm(finalKind, "ln_final")
+        unembed = try Unembed(width: d, vocabulary: c.dVocabOut, parameters: parameters)
+        points = HookPointTable([])
+        points = HookPointTable(componentHookPoints())
+    }
 
-        var points: [HookName] = [.embed]
-        if c.positionalEmbeddingType != .rotary { points.append(.posEmbed) }
-        for block in blocks { points += block.hookPoints() }
-        if lnFinal != nil { points += [.finalScale, .finalNormalized] }
-        hookPoints = points
-        hookPointSet = Set(points)
-        contextStorage = Dictionary(uniqueKeysWithValues: points.map { ($0, HookStorage()) })
+    // MARK: Hook points
+
+    /// The components' hook points in firing order.
+    private func componentHookPoints() -> [HookPoint] {
+        [embed.point] + (posEmbed.map { [$0.point] } ?? []) + blocks.flatMap(\.hookPoints) + (lnFinal?.hookPoints ?? [])
+    }
+
+    /// Every hook point that fires in this model, in firing order (spliced modules' points
+    /// right after their host point).
+    public var hookPoints: [HookName] { hookPointTable.names }
+
+    /// Every hook point with the layout its component declares, in firing order.
+    public var declaredHookPoints: [HookPoint] { hookPointTable.points }
+
+    /// The layout of the activation at `name`, nil if no such point fires in this model.
+    public func layout(of name: HookName) -> ActivationLayout? { hookPointTable.layouts[name] }
+
+    /// Hook points whose names satisfy `predicate`, in firing order.
+    public func hookPoints(where predicate: (HookName) -> Bool) -> [HookName] { hookPoints.filter(predicate) }
+
+    /// The current hook points (a consistent snapshot while modules are spliced in or out).
+    var hookPointTable: HookPointTable { lock.withLock { points } }
+
+    /// Splices `module` into the model at hook point `host`: it runs on the activation after
+    /// `host`'s hooks in every later call, and its own hook points join ``hookPoints``.
+    /// - Throws: ``HookError`` if `host` is not a hook point, or a module point's name is taken.
+    public func splice(_ module: some SplicedModule, at host: HookName) throws {
+        try lock.withLock {
+            guard points.layouts[host] != nil else {
+                throw HookError.unknownHookPoint(host, suggestions: HookRunner.suggestions(for: host, in: points.names))
+            }
+            if let taken = module.hookPoints.first(where: { points.layouts[$0.name] != nil }) {
+                throw HookError.duplicateHookPoint(taken.name)
+            }
+            splices[host, default: []].append(module)
+            points = HookPointTable(pointsWithSplices())
+        }
+    }
+
+    /// Removes every module spliced at `host` (and their hook points); false if there was none.
+    @discardableResult
+    public func removeSplices(at host: HookName) -> Bool {
+        lock.withLock {
+            guard splices.removeValue(forKey: host) != nil else { return false }
+            points = HookPointTable(pointsWithSplices())
+            return true
+        }
+    }
+
+    /// Components' points with each spliced module's points after its host (and after modules
+    /// spliced at those points in turn).
+    private func pointsWithSplices() -> [HookPoint] {
+        func expand(_ point: HookPoint) -> [HookPoint] {
+            [point] + (splices[point.name] ?? []).flatMap { $0.hookPoints.flatMap(expand) }
+        }
+        return componentHookPoints().flatMap(expand)
+    }
+
+    /// The model's persistent context storage for `name` (TransformerLens's `hook.ctx`).
+    func persistentStorage(_ name: HookName) -> HookStorage {
+        lock.withLock {
+            if let storage = contexts[name] { return storage }
+            let storage = HookStorage()
+            contexts[name] = storage
+            return storage
+        }
+    }
+
+    /// Every persistent context made so far.
+    var persistentStorages: [HookStorage] { lock.withLock { Array(contexts.values) } }
+
+    /// A pass over the model with `plan`: the attached hooks followed by `extra`, resolved
+    /// against the current hook points, and the spliced modules.
+    func makePass(_ extra: [Hook], plan: ForwardPlan = ForwardPlan()) throws -> ForwardPass {
+        let (table, spliced) = lock.withLock { (points, splices) }
+        let runner = try HookRunner(attached: registry.hooks, perCall: extra, points: table.names, pointSet: table.set,
+                                    persistentStorage: persistentStorage)
+        return ForwardPass(plan: plan, hooks: runner, splices: spliced, restrictedLayer: nil)
     }
 
     // MARK: Parameters
 
-    /// Visits every parameter with its TransformerLens name; `body` may replace it.
-    func visitParameters(_ body: (String, inout Tensor) throws -> Void) rethrows {
+    /// Visits every parameter with its TransformerLens name and kind; `body` may replace it.
+    func visitParameters(_ body: ParameterVisitor) rethrows {
         try embed.visitParameters(body)
-        if posEmbed != nil { try posEmbed!.visitParameters(body) }
-        let grouped = config.nKeyValueHeads != nil
-        for i in blocks.indices { try blocks[i].visitParameters(grouped: grouped, body) }
-        if lnFinal != nil { try lnFinal!.visitParameters("ln_final", body) }
+        try posEmbed?.visitParameters(body)
+        for i in blocks.indices { try blocks[i].visitParameters(body) }
+        try lnFinal?.visitParameters("ln_final", body)
         try unembed.visitParameters(body)
     }
 
     /// The TransformerLens names of all parameters, in module order.
     public var parameterNames: [String] {
         var names: [String] = []
-        visitParameters { name, _ in names.append(name) }
+        visitParameters { name, _, _ in names.append(name) }
         return names
     }
 
-    /// Every parameter under its TransformerLens name (`blocks.0.attn.W_Q` …).
+    /// The kind of each parameter, by TransformerLens name.
+    public var parameterKinds: [String: ParameterKind] {
+        var kinds: [String: ParameterKind] = [:]
+        visitParameters { name, kind, _ in kinds[name] = kind }
+        return kinds
+    }
+
+    /// Every parameter under its TransformerLens name (`blocks.0.attn.W_Q` …). Weights kept in
+    /// the kernel's packed form are unpacked into fresh tensors.
     public var stateDict: [String: Tensor] {
         var dict: [String: Tensor] = [:]
-        visitParameters { name, t in dict[name] = t }
+        visitParameters { name, _, slot in dict[name] = slot.value }
         return dict
     }
 
     /// The parameter named `name`.
     public func parameter(_ name: String) throws -> Tensor {
         var found: Tensor?
-        visitParameters { n, t in if n == name { found = t } }
+        visitParameters { n, _, slot in if n == name { found = slot.value } }
         guard let found else { throw ModelError.unknownParameter(name, available: parameterNames) }
         return found
     }
@@ -134,10 +238,10 @@ public final class HookedTransformer {
     /// Replaces the parameter named `name` (same shape required).
     public func setParameter(_ name: String, _ value: Tensor) throws {
         var matched = false
-        try visitParameters { n, t in
+        try visitParameters { n, _, slot in
             guard n == name else { return }
-            guard t.shape == value.shape else { throw ModelError.parameterShape(name, expected: t.shape, found: value.shape) }
-            t = value
+            guard slot.shape == value.shape else { throw ModelError.parameterShape(name, expected: slot.shape, found: value.shape) }
+            slot.value = value
             matched = true
         }
         if !matched { throw ModelError.unknownParameter(name, available: parameterNames) }
@@ -156,74 +260,24 @@ public final class HookedTransformer {
         if let unknown = dict.keys.filter({ !wanted.contains($0) && !Self.isBuffer($0) }).sorted().first {
             throw ModelError.unknownParameter(unknown, available: names)
         }
-        if let missing = names.first(where: { dict[$0] == nil }) { throw ModelError.missingParameter(missing) }
-        try visitParameters { name, t in
-            let value = dict[name]!
-            guard value.shape == t.shape else { throw ModelError.parameterShape(name, expected: t.shape, found: value.shape) }
+        try visitParameters { name, _, slot in
+            guard let value = dict[name] else { throw ModelError.missingParameter(name) }
+            guard value.shape == slot.shape else { throw ModelError.parameterShape(name, expected: slot.shape, found: value.shape) }
         }
-        visitParameters { name, t in t = dict[name]! }
+        visitParameters { name, _, slot in slot.value = dict[name]! }
     }
 
-    /// Frees the packed copies of the weights that short inputs (≤ 512 rows) use to skip
-    /// re-packing each weight on every call (see `PackedWeights`); they are rebuilt on demand.
-    public func releasePackedWeights() {
-        unembed.packs.removeAll()
-        for block in blocks {
-            block.attn.packs.removeAll()
-            block.mlp?.packs.removeAll()
-        }
-    }
-
-    /// Bytes held by packed weight copies.
-    public var packedWeightBytes: Int {
-        blocks.reduce(unembed.packs.byteCount) { $0 + $1.attn.packs.byteCount + ($1.mlp?.packs.byteCount ?? 0) }
+    /// Bytes the parameters hold resident now (each weight once, in the form it is kept in).
+    public var parameterBytes: Int {
+        var bytes = 0
+        visitParameters { _, _, slot in bytes += slot.weight?.residentBytes ?? slot.count * MemoryLayout<Float>.size }
+        return bytes
     }
 
     /// Total number of parameters.
     public var parameterCount: Int {
         var n = 0
-        visitParameters { _, t in n += t.count }
+        visitParameters { _, _, slot in n += slot.count }
         return n
-    }
-}
-
-/// What went wrong running or loading a model.
-public enum ModelError: Error, CustomStringConvertible, Equatable {
-    case emptyInput(shape: [Int])
-    case sequenceTooLong(length: Int, contextLength: Int)
-    case tokenOutOfRange(token: Int, batch: Int, position: Int, vocabulary: Int)
-    case invalidTokensShape([Int])
-    case invalidResidual(expected: [Int], found: [Int])
-    case invalidLayerRange(start: Int, stop: Int, layers: Int)
-    case lossNeedsTwoPositions(length: Int)
-    case unknownParameter(String, available: [String])
-    case missingParameter(String)
-    case parameterShape(String, expected: [Int], found: [Int])
-    case unsupportedCheckpoint(String)
-    case invalidLossShape([Int])
-    case noMLP(model: String)
-    /// Two token batches that must have one shape (clean and corrupted, resample source) do not.
-    case tokensShapeMismatch(purpose: String, expected: [Int], found: [Int])
-    case io(String)
-
-    public var description: String {
-        switch self {
-        case let .emptyInput(shape): "empty input: tokens of shape \(shape); expected at least one sequence of one token"
-        case let .sequenceTooLong(length, n): "sequence of \(length) tokens is longer than the model's context n_ctx = \(n)"
-        case let .tokenOutOfRange(token, b, p, v): "token id \(token) at batch \(b), position \(p) is outside the vocabulary 0..<\(v)"
-        case let .invalidTokensShape(s): "tokens must be [batch, pos] (or [pos]); found shape \(s)"
-        case let .invalidResidual(e, f): "residual input must have shape \(e); found \(f)"
-        case let .invalidLayerRange(start, stop, n): "layer range \(start)..<\(stop) is not within 0...\(n)"
-        case let .lossNeedsTwoPositions(length): "the next-token loss needs at least 2 positions; found \(length)"
-        case let .unknownParameter(name, available):
-            "no parameter named \"\(name)\" (this model has \(available.count): \(available.prefix(6).joined(separator: ", "))…)"
-        case let .missingParameter(name): "state dict is missing the parameter \"\(name)\""
-        case let .parameterShape(name, e, f): "parameter \"\(name)\" has shape \(f); this model expects \(e)"
-        case let .unsupportedCheckpoint(reason): "unsupported checkpoint: \(reason)"
-        case let .invalidLossShape(shape): "gradients need a scalar (one-element) value to differentiate; found shape \(shape)"
-        case let .noMLP(model): "model \(model) has no MLP layers (attention-only)"
-        case let .tokensShapeMismatch(purpose, e, f): "\(purpose) tokens must have the shape \(e); found \(f)"
-        case let .io(reason): reason
-        }
     }
 }

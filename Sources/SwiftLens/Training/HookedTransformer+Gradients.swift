@@ -19,13 +19,14 @@ extension HookedTransformer {
         var originals: [String: Tensor] = [:]
         var watched: [(String, Tensor)] = []
         let value: Tensor = try tape.record {
-            visitParameters { name, t in
+            visitParameters { name, _, slot in
                 guard parameters?(name) ?? true else { return }
-                originals[name] = t
-                t = tape.watch(t)
-                watched.append((name, t))
+                let original = slot.value
+                originals[name] = original
+                slot.value = tape.watch(original)
+                watched.append((name, slot.value))
             }
-            defer { visitParameters { name, t in if let o = originals[name] { t = o } } }
+            defer { visitParameters { name, _, slot in if let o = originals[name] { slot.value = o } } }
             return try body()
         }
         guard value.count == 1 else { throw ModelError.invalidLossShape(value.shape) }
@@ -44,7 +45,7 @@ extension HookedTransformer {
                                  parameters: ((String) -> Bool)? = nil) throws -> (loss: Float, gradients: [String: Tensor]) {
         let (inputs, targets) = try nextTokenPairs(tokens)
         let (value, grads) = try valueWithGradients(parameters: parameters) {
-            let logits = try run(tokens: inputs, residual: nil, start: 0, stop: config.nLayers, runner: makeRunner(hooks))
+            let logits = try run(tokens: inputs, residual: nil, start: 0, stop: config.nLayers, pass: makePass(hooks))
             return logits.crossEntropy(targets: targets).mean()
         }
         return (value.scalar, grads)
@@ -74,7 +75,8 @@ extension HookedTransformer {
     public func runWithGradientCache(_ tokens: IntTensor, names: NameFilter = .all, hooks: [Hook] = [],
                                      metric: (Tensor) throws -> Tensor) throws -> (value: Float, cache: ActivationCache) {
         let tokens = try validated(tokens)
-        let selected = try names.resolve(in: hookPoints, pointSet: hookPointSet)
+        let table = hookPointTable
+        let selected = try names.resolve(in: table.names, pointSet: table.set)
         let wanted = Set(selected)
         let recorder = CacheRecorder(layerCount: config.nLayers)
         let gradientHook = Hook.observe(where: { wanted.contains($0) }, direction: .backward) { g, context in
@@ -87,7 +89,7 @@ extension HookedTransformer {
         let (value, _) = try withCaching(selected, positions: nil, into: &cache) { cacheHook in
             try valueWithGradients(parameters: { embeddings.contains($0) }) {
                 let logits = try run(tokens: tokens, residual: nil, start: 0, stop: config.nLayers,
-                                     runner: makeRunner(hooks + [cacheHook, gradientHook]))
+                                     pass: makePass(hooks + [cacheHook, gradientHook]))
                 return try metric(logits)
             }
         }

@@ -24,10 +24,10 @@ struct HeadChangeShortcut {
     /// path takes them: an attention-only model without shortformer positions, no base hook
     /// after that z, and enough rows for the low-rank form to pay — per changed head it costs
     /// d_head × n × (rows + d_model) against d_model × n × rows, a win from rows ≈ d_head on.
-    static func layer(for hooks: [Hook], model: HookedTransformer, baseHooks: [Hook], logitRows: Int, allRows: Int) -> Int? {
+    static func layer(for hooks: [Hook], model: HookedTransformer, points: [HookName], baseHooks: [Hook], logitRows: Int,
+                      allRows: Int) -> Int? {
         let c = model.config
         guard c.attnOnly, !hooks.isEmpty, c.positionalEmbeddingType != .shortformer else { return nil }
-        let points = model.hookPoints
         for layer in [c.nLayers - 1, c.nLayers - 2] where layer >= 0 {
             guard let zIndex = points.firstIndex(of: .z(layer)),
                   hooks.allSatisfy({ hook in hook.direction == .forward && points.filter { hook.target.matches($0) } == [.z(layer)] })
@@ -60,11 +60,8 @@ struct HeadChangeShortcut {
             projection = NormedProjection(norm: model.lnFinal, weight: model.unembed.wU, bias: model.unembed.bU, directions: wO,
                                           residual: rows.map { final[.all, $0] } ?? final, output: logits)
         } else {
-            let attn = model.blocks[last].attn
-            let d = model.config.dModel
             // [W_Q | W_K | W_V] as one [d_model, (heads + 2·kv_heads)·d_head] map.
-            let weight = Tensor.concatenate([attn.wQ, attn.wK, attn.wV].map { $0.permuted(1, 0, 2).reshaped(d, -1) }, axis: 1)
-            let bias = Tensor.concatenate([attn.bQ, attn.bK, attn.bV].map { $0.reshaped(-1) }, axis: 0)
+            let (weight, bias) = model.blocks[last].attn.queryKeyValueMap()
             projection = NormedProjection(norm: model.blocks[last].ln1, weight: weight, bias: bias, directions: wO,
                                           residual: try base.tensor(.residPre(last)), output: nil)
         }
@@ -72,14 +69,11 @@ struct HeadChangeShortcut {
 
     /// The logits at the metric's positions of the base run with `hooks` applied to the layer's z.
     mutating func logits(hooks: [Hook]) throws -> Tensor {
-        let name = HookName.z(layer)
-        let context = HookContext(name: name, direction: .forward, storage: model.contextStorage[name] ?? HookStorage())
-        var z = baseZ
-        for hook in hooks {
-            guard let replacement = try hook.body(z, context), !hook.readsOnly else { continue }
-            guard replacement.shape == z.shape else { throw HookError.shapeMismatch(hook: name, expected: z.shape, found: replacement.shape) }
-            z = replacement
-        }
+        // The variant's hooks see z as in a run with those hooks passed to the call.
+        let point = model.blocks[layer].attn.points.z
+        let context = HookContext(name: point.name, direction: .forward, layout: point.layout, positionOffset: 0,
+                                  storage: HookStorage())
+        let z = try Hook.apply(hooks, to: baseZ, context: context)
         let last = model.config.nLayers - 1
         var changes: [(head: Int, delta: Tensor)] = []
         for head in 0..<model.config.nHeads {
@@ -94,78 +88,10 @@ struct HeadChangeShortcut {
         let (batch, positions, dHead) = (output.shape[0], output.shape[1], model.config.dHead)
         let widths = [attn.heads, attn.keyValueHeads, attn.keyValueHeads]
         let parts = output.split(widths.map { $0 * dHead }, axis: -1)
-        var runner = try model.makeRunner([])
-        runner.resumeValues = [.q(last): parts[0].reshaped(batch, positions, widths[0], dHead),
-                               .k(last): parts[1].reshaped(batch, positions, widths[1], dHead),
-                               .v(last): parts[2].reshaped(batch, positions, widths[2], dHead)]
-        return try model.run(tokens: nil, residual: residual, start: last, stop: last + 1, runner: runner, logitRows: rows)
-    }
-}
-
-/// f(x) = norm(x)·W + b_W on residual rows x, evaluated on x + Δ for Δ = Σ_h Δz_h·U_h (U_h =
-/// W_O[h], [d_head, d_model]) from its value on x:
-///
-///     f(x + Δ) = (x̃W' + Σ_h Δz_h·Ũ_h W') / σ(x + Δ) + c,    W' = diag(w)·W,  c = b·W + b_W
-///
-/// (x̃, Ũ_h centred over d_model for LayerNorm, not for RMSNorm; σ the norm's scale, w and b its
-/// weight and bias; σ = 1 and W' = W without a norm). x̃W' is computed once, Ũ_h W' [d_head, n]
-/// once per head, so a change costs rows × d_head × n per changed head.
-struct NormedProjection {
-    let norm: LayerNorm?
-    /// x, [..., d_model].
-    let residual: Tensor
-    /// x̃W', [..., n].
-    let baseProduct: Tensor
-    /// W', [d_model, n].
-    let weight: Tensor
-    /// c, [n].
-    let offset: Tensor
-    /// U, [head, d_head, d_model].
-    let directions: Tensor
-    private var headProducts: [Int: Tensor] = [:]
-
-    /// - Parameter output: f(x) if known (x̃W' is then recovered from it in one pass instead of
-    ///   a product).
-    init(norm: LayerNorm?, weight: Tensor, bias: Tensor, directions: Tensor, residual: Tensor, output: Tensor?) {
-        self.norm = norm
-        self.residual = residual
-        self.directions = directions
-        self.weight = norm?.w.map { weight * $0.reshaped(-1, 1) } ?? weight
-        let offset = norm?.b.map { $0.reshaped(1, -1).matmul(weight).reshaped(-1) + bias } ?? bias
-        self.offset = offset
-        if let output {
-            baseProduct = norm.map { (output - offset).scaledRows(by: Self.scale(of: residual, $0)) } ?? output - offset
-        } else {
-            baseProduct = Self.centred(residual, norm).matmul(self.weight)
-        }
-    }
-
-    /// f(x + Σ Δz_h·U_h) and x + Σ Δz_h·U_h, for `changes` Δz_h [..., d_head] by head. The
-    /// new scale comes first, so the output is one pass over x̃W' (scaled, offset) plus a GEMM
-    /// per changed head accumulating (Δz_h/σ)·Ũ_h W' into it in place.
-    mutating func evaluate(_ changes: [(head: Int, delta: Tensor)]) -> (output: Tensor, residual: Tensor) {
-        var delta: Tensor?
-        for (head, change) in changes {
-            delta = delta.map { change.matmul(directions[head], adding: $0) } ?? change.matmul(directions[head])
-        }
-        let x = delta.map { residual + $0 } ?? residual
-        let inverseScale = norm.map { 1 / Self.scale(of: x, $0) }
-        var output = inverseScale.map { baseProduct.scaledRows(by: $0, adding: offset) } ?? baseProduct + offset
-        for (head, change) in changes {
-            if headProducts[head] == nil { headProducts[head] = Self.centred(directions[head], norm).matmul(weight) }
-            output.addProduct(inverseScale.map { change * $0 } ?? change, headProducts[head]!)
-        }
-        return (output, x)
-    }
-
-    /// x centred over d_model for a LayerNorm.
-    private static func centred(_ x: Tensor, _ norm: LayerNorm?) -> Tensor {
-        guard let norm, !norm.isRMS else { return x }
-        return x - x.mean(axis: -1, keepDims: true)
-    }
-
-    /// The norm's scale σ(x) of rows x, [..., 1].
-    private static func scale(of x: Tensor, _ norm: LayerNorm) -> Tensor {
-        (centred(x, norm).square().mean(axis: -1, keepDims: true) + norm.eps).sqrt()
+        let resumed: [HookName: Tensor] = [.q(last): parts[0].reshaped(batch, positions, widths[0], dHead),
+                                           .k(last): parts[1].reshaped(batch, positions, widths[1], dHead),
+                                           .v(last): parts[2].reshaped(batch, positions, widths[2], dHead)]
+        let pass = try model.makePass([], plan: ForwardPlan(logitRows: rows, resumed: resumed))
+        return try model.run(tokens: nil, residual: residual, start: last, stop: last + 1, pass: pass)
     }
 }

@@ -1,0 +1,17 @@
+/// What one forward pass computes, decided before it starts and passed down to every
+/// component with the hooks (in a ``ForwardPass``): which positions' logits are wanted, where
+/// the input sits in the sequence, and which activations are taken rather than computed. Next:
+/// a key-value cache for generation.
+struct ForwardPlan {
+    /// The positions whose logits are wanted (nil: all). Only those are normalised and
+    /// unembedded; the last block computes its queries, attention and MLP at those positions
+    /// only when nothing hooked would see the shorter tensors (see
+    /// ``TransformerBlock/canRestrictQueries(_:)``).
+    var logitRows: Range<Int>?
+    /// The absolute position of the input's first position (learned positions and rotary
+    /// angles start there): 0 for a whole sequence.
+    var positionOffset = 0
+    /// Activations this run takes instead of computing them — a sweep resuming from its base
+    /// run. The point's computation is skipped; its hooks still run.
+    var resumed: [HookName: Tensor] = [:]
+}
