@@ -38,8 +38,8 @@ public final class HookedTransformer {
     public convenience init(config: HookedTransformerConfig, seed: UInt64? = nil) throws {
         let config = try config.validated()
         try self.init(validatedConfig: config)
-        guard config.initMode == "gpt2" else {
-            throw ConfigError.unsupported(field: "init_mode", value: config.initMode, supported: "gpt2")
+        guard config.initMode == .gpt2 else {
+            throw ConfigError.unsupported(field: "init_mode", value: config.initMode.rawValue, supported: "gpt2")
         }
         var generator = RandomGenerator(seed: seed ?? UInt64(max(config.seed ?? 0, 0)))
         let std = config.initializerRange
@@ -77,7 +77,7 @@ public final class HookedTransformer {
                                  bQ: .zeros([h, dh]), bK: .zeros([kv, dh]), bV: .zeros([kv, dh]), bO: .zeros([d]),
                                  smear: c.smearKeys ? .zeros([kv]) : nil,
                                  layer: l, heads: h, keyValueHeads: kv, divisor: c.attentionDivisor(layer: l),
-                                 causal: c.attentionDir == "causal", rotary: rotary)
+                                 causal: c.attentionDir == .causal, rotary: rotary)
             let mlp = c.attnOnly ? nil : MLP(wIn: .zeros([d, c.dMLP]), bIn: .zeros([c.dMLP]), wGate: c.gatedMLP ? .zeros([d, c.dMLP]) : nil,
                                               wOut: .zeros([c.dMLP, d]), bOut: .zeros([d]), activation: c.actFn ?? .relu, layer: l)
             return TransformerBlock(ln1: norm(c.normalizationType), attn: attn, ln2: c.attnOnly ? nil : norm(c.normalizationType),
