@@ -19,13 +19,6 @@ public struct TextDataset: TokenStream {
         }
     }
 
-    init(tokens: [Int], vocabularySize: Int, sequenceLength: Int, seed: UInt64) {
-        self.tokens = tokens
-        self.vocabularySize = vocabularySize
-        self.sequenceLength = sequenceLength
-        generator = RandomGenerator(seed: seed)
-    }
-
     public mutating func nextBatch(_ size: Int) -> IntTensor {
         var values: [Int] = []
         for _ in 0..<size {
