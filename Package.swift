@@ -40,7 +40,8 @@ let package = Package(
         .target(name: "LensTensor", dependencies: ["LensKernels"], swiftSettings: optimisedNumerics),
 
         // MARK: - Library
-        .target(name: "SwiftLens", dependencies: ["LensTensor"]),
+        /// `Recipes/Induction/README.md` documents the induction recipe next to its code.
+        .target(name: "SwiftLens", dependencies: ["LensTensor"], exclude: ["Recipes/Induction/README.md"]),
         /// Self-contained SVG and HTML figures (heatmaps, attention patterns, line charts, …)
         /// from plain arrays. No dependencies, not even on LensTensor.
         .target(name: "LensViz"),

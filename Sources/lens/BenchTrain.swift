@@ -37,10 +37,7 @@ struct TrainBenchmark {
     /// Median seconds per `Trainer.step` over repeated steps after a warm-up (which fills the
     /// buffer cache and the optimiser state), and the median seconds of one evaluation.
     private func measure(layers: Int, context: Int) throws -> (step: Double, evaluation: Double) {
-        let model = try HookedTransformer(config: .recipeR(layers: layers, contextLength: context))
-        var config = TrainingConfig()
-        config.batchSize = 32
-        let trainer = Trainer(model: model, data: InductionData.recipeR(seed: 10_000, sequenceLength: context + 1), config: config)
+        let trainer = try InductionRecipe.recipeR(layers: layers, contextLength: context).makeTrainer()
         let clock = ContinuousClock()
         for _ in 0..<10 { _ = try trainer.step() }
         var steps: [Double] = []

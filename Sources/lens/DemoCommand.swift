@@ -19,7 +19,7 @@ enum DemoCommand {
     /// Everything the demo measured, for the text and HTML reports.
     struct Findings {
         var model: HookedTransformer
-        var summary: TrainingSummary?
+        var summary: InductionSummary?
         var tokens: IntTensor
         var scores: HeadScores
         var previousTokenHeads: [(layer: Int, head: Int)]
@@ -52,7 +52,7 @@ enum DemoCommand {
 
     // MARK: Model
 
-    static func obtainModel(_ args: Arguments, out: URL, quiet: Bool) throws -> (HookedTransformer, TrainingSummary?) {
+    static func obtainModel(_ args: Arguments, out: URL, quiet: Bool) throws -> (HookedTransformer, InductionSummary?) {
         if let path = args.value("--load") {
             let directory = URL(fileURLWithPath: path)
             let fm = FileManager.default
@@ -62,13 +62,13 @@ enum DemoCommand {
                 .first { fm.fileExists(atPath: $0.path) }
             let model = try HookedTransformer.load(directory: modelDirectory)
             print("loaded \(model.config.modelName) from \(modelDirectory.path)")
-            return (model, try metrics.map { try TrainingSummary.read(from: $0) })
+            return (model, try metrics.map { try InductionSummary.read(from: $0) })
         }
         let steps = try args.integer("--steps", default: 2500), seed = try args.integer("--seed", default: 0)
-        var config = TrainingConfig()
-        config.steps = steps
-        let model = try HookedTransformer(config: .recipeR(layers: 2), seed: UInt64(seed))
-        let trainer = Trainer(model: model, data: InductionData.recipeR(seed: 10_000 + UInt64(seed)), config: config)
+        var recipe = InductionRecipe.recipeR(layers: 2, seed: UInt64(seed))
+        recipe.training.steps = steps
+        let trainer = try recipe.makeTrainer()
+        let model = trainer.model
         print("1. training a 2-layer attention-only model on Recipe R (\(model.parameterCount) parameters, \(steps) steps, seed \(seed))")
         let terminal = isatty(STDOUT_FILENO) != 0
         let summary = try trainer.train(output: out) { p in
@@ -87,7 +87,7 @@ enum DemoCommand {
 
     // MARK: Analysis
 
-    static func analyse(_ model: HookedTransformer, summary: TrainingSummary?) throws -> Findings {
+    static func analyse(_ model: HookedTransformer, summary: InductionSummary?) throws -> Findings {
         let c = model.config
         guard c.dVocab >= 8, c.nCtx >= 16 else {
             throw UsageError(description: "the demo needs a model with d_vocab ≥ 8 and n_ctx ≥ 16; found \(c.dVocab) and \(c.nCtx)")
@@ -113,7 +113,7 @@ enum DemoCommand {
         let control = others.min { effect($0) < effect($1) }
 
         // In-context learning on Recipe R's own evaluation sequences.
-        var data = InductionData.recipeR(seed: TrainingConfig().evaluationSeed)
+        var data = InductionData.recipeR(seed: InductionEvaluator.Options().evaluationSeed)
         let evaluation = data.nextBatch(64)
         let icl = InContextLearningScore(contextLength: evaluation.shape[1] - 1)
         func iclScore(_ hooks: [Hook]) throws -> Float {

@@ -3,7 +3,7 @@ import SwiftLens
 
 /// `lens train`: trains a small transformer and watches for the induction-head phase change.
 /// Defaults reproduce Recipe R for a 2-layer attention-only model
-/// (../shared/reference/induction.md §2.1).
+/// (Sources/SwiftLens/Recipes/Induction/README.md).
 enum TrainCommand {
     static let usage = """
       train [--recipe R|U] [--text FILE [--tokenizer char|word]] [--layers N] [--smear] [--seed S]
@@ -31,14 +31,15 @@ enum TrainCommand {
         let layers = try int("--layers", 2), seed = try int("--seed", 0), context = try int("--context", 64)
         guard layers >= 1, context >= 16 else { throw UsageError(description: "--layers must be ≥ 1 and --context ≥ 16") }
         let smear = args.has("--smear")
-        var config = TrainingConfig()
+        var config = TrainingConfig.recipeR
+        var evaluation = InductionEvaluator.Options()
         config.steps = try int("--steps", 2500)
         config.evaluationInterval = max(1, try int("--eval-every", 25))
         config.batchSize = max(1, try int("--batch", 32))
         config.learningRate = try float("--lr") ?? 3e-3
         config.weightDecay = try float("--weight-decay") ?? 0
         config.maxGradientNorm = try float("--clip")
-        config.inductionThreshold = try float("--threshold") ?? 0.4
+        evaluation.inductionThreshold = try float("--threshold") ?? 0.4
         let warmup = try int("--warmup", 0)
         config.schedule = args.has("--cosine") ? .cosine(warmup: warmup, total: config.steps, minimum: 0.1)
             : (warmup > 0 ? .warmup(steps: warmup) : .constant)
@@ -70,7 +71,7 @@ enum TrainCommand {
             name = "recipe\(recipe)"
         }
         let model = try HookedTransformer(config: modelConfig, seed: UInt64(seed))
-        let trainer = Trainer(model: model, data: data, config: config)
+        let trainer = InductionRecipe(model: modelConfig, data: data, training: config, evaluation: evaluation).makeTrainer(model: model)
         if let clamp = args.value("--clamp-previous") {
             let parts = clamp.split(separator: ".").compactMap { Int($0) }
             guard parts.count == 2, parts[0] < layers, parts[1] < modelConfig.nHeads else {
@@ -101,7 +102,7 @@ enum TrainCommand {
             print(String(format: "phase change at step %d: best induction %.2f → %.2f, ICL %+.2f → %+.2f, eval loss %.2f → %.2f",
                          step, before.bestInduction, at.bestInduction, before.icl, at.icl, before.evalLoss, at.evalLoss))
         } else {
-            print(String(format: "no phase change: best induction score stayed below %.2f (max %.2f)", config.inductionThreshold,
+            print(String(format: "no phase change: best induction score stayed below %.2f (max %.2f)", evaluation.inductionThreshold,
                          summary.evaluations.map(\.bestInduction).max() ?? 0))
         }
         print(String(format: "start: loss %.2f ICL %+.2f induction %.2f   end: loss %.2f ICL %+.2f induction %.2f prev-token %.2f",

@@ -81,7 +81,7 @@ import Testing
         #expect(output.contains("done: 6 steps") && output.contains("no phase change"), "\(output)")
         let csv = try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").map { $0.prefix(while: { $0 != "," }) } == ["step", "0", "3", "6"])
-        let summary = try TrainingSummary.read(from: out.appendingPathComponent("metrics.json"))
+        let summary = try InductionSummary.read(from: out.appendingPathComponent("metrics.json"))
         #expect(summary.steps == 6 && summary.evaluations.count == 3)
         let checkpoint = try HookedTransformer.load(directory: out.appendingPathComponent("checkpoints/step-000003"))
         #expect(checkpoint.config.nLayers == 1 && checkpoint.config.nCtx == 16)

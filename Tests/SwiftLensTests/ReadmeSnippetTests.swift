@@ -24,13 +24,23 @@ import Testing
 
     /// The README's training snippet, with fewer steps and a smaller evaluation.
     @Test func training() throws {
-        let model = try HookedTransformer(config: .recipeR(layers: 2), seed: 0)
+        let corpus = "the cat sat on the mat and the dog sat on the log; " + "a cat and a dog and a log. "
+        let text = try TextDataset(text: corpus, tokenizer: CharacterTokenizer(corpus: corpus), sequenceLength: 33, seed: 0)
+        let gpt = try HookedTransformer(config: HookedTransformerConfig(nLayers: 1, dModel: 16, nCtx: 32, dHead: 4,
+                                                                         dVocab: text.vocabularySize, actFn: .gelu), seed: 0)
         var config = TrainingConfig()
-        config.steps = 4
-        config.evaluationInterval = 2
-        config.evaluationSequences = 8
-        config.repeatedSequences = 4
-        let trainer = Trainer(model: model, data: InductionData.recipeR(seed: 10_000), config: config)
+        config.steps = 3
+        config.trainable = .all
+        let run = try Trainer(model: gpt, data: text, config: config).train()
+        #expect(run.evaluations.map(\.step) == [0, 3] && run.evaluations.last!.evalLoss.isFinite)
+
+        var recipe = InductionRecipe.recipeR(layers: 2, seed: 0)
+        recipe.training.steps = 4
+        recipe.training.evaluationInterval = 2
+        recipe.evaluation.evaluationSequences = 8
+        recipe.evaluation.repeatedSequences = 4
+        let trainer = try recipe.makeTrainer()
+        let model = trainer.model
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("readme-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
         let summary = try trainer.train(output: out)

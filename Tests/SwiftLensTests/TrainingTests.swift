@@ -7,19 +7,18 @@ import Testing
 /// clamped patterns) act as specified.
 @Suite struct TrainingTests {
     /// A small Recipe-R-like setup that trains in a second or two: V 16, n_ctx 24.
-    static func tinyTrainer(seed: UInt64, steps: Int = 200, smear: Bool = false) throws -> Trainer {
-        let model = try HookedTransformer(config: .recipeR(layers: 1, smearKeys: smear, contextLength: 24, vocabularySize: 16),
-                                          seed: seed)
-        var config = TrainingConfig()
-        config.steps = steps
-        config.batchSize = 16
-        config.evaluationInterval = 100
-        config.evaluationSequences = 32
-        config.repeatedSequences = 8
-        config.repeatedLength = 8
+    static func tinyTrainer(seed: UInt64, steps: Int = 200, smear: Bool = false) throws -> Trainer<InductionEvaluator> {
         var data = InductionData.recipeR(seed: 10_000 + seed, vocabularySize: 16, sequenceLength: 25, concentration: 0.2)
         data.copyStart = 8
-        return Trainer(model: model, data: data, config: config)
+        var recipe = InductionRecipe(model: .recipeR(layers: 1, smearKeys: smear, contextLength: 24, vocabularySize: 16),
+                                     data: data, seed: seed)
+        recipe.training.steps = steps
+        recipe.training.batchSize = 16
+        recipe.training.evaluationInterval = 100
+        recipe.evaluation.evaluationSequences = 32
+        recipe.evaluation.repeatedSequences = 8
+        recipe.evaluation.repeatedLength = 8
+        return try recipe.makeTrainer()
     }
 
     @Test func tinyModelLearnsAndTwoRunsWithOneSeedAreIdentical() throws {
@@ -81,7 +80,7 @@ import Testing
         #expect(last.count == header.count && last[0] == "40")
         #expect(Float(last[2]) == summary.evaluations.last!.evalLoss)
 
-        let decoded = try TrainingSummary.read(from: out.appendingPathComponent("metrics.json"))
+        let decoded = try InductionSummary.read(from: out.appendingPathComponent("metrics.json"))
         #expect(decoded.evaluations[0].trainLoss.isNaN)  // no training loss before the first step
         #expect(decoded.steps == 40 && decoded.evaluations.count == 5)
         #expect(decoded.evaluations.last!.induction == summary.evaluations.last!.induction)
@@ -111,10 +110,10 @@ import Testing
                         "sequence \(b) target \(p + 1) has no earlier copy")
             }
         }
-        // About 43% of targets are predictable (reference §2.1).
+        // About 43% of targets are predictable (Recipes/Induction/README.md).
         let fraction = Double(predictable) / Double(64 * 64)
         #expect(fraction > 0.3 && fraction < 0.55, "predictable fraction \(fraction)")
-        // The language: stationary conditional entropy 3.74 nats (reference §2.1), below log 64.
+        // The language: stationary conditional entropy 3.74 nats (Recipes/Induction/README.md), below log 64.
         #expect(abs(data.bigramEntropy! - 3.74) < 0.05, "bigram entropy \(data.bigramEntropy!)")
         // Seeded: the same seed gives the same stream, another seed another.
         var same = InductionData.recipeR(seed: 3), other = InductionData.recipeR(seed: 4)
@@ -233,19 +232,18 @@ import Testing
     }
 }
 
-/// The co-perturbation argument in miniature (Olsson et al. 2022, Argument 2; reference §1.6):
+/// The co-perturbation argument in miniature (Olsson et al. 2022, Argument 2):
 /// with smeared keys a one-layer model forms an induction head within ~150 steps of Recipe R,
 /// where the vanilla one-layer model cannot form one at all.
 @Suite struct SmearedKeysPhaseChangeTests {
     @Test func oneLayerWithSmearedKeysFormsAnInductionHead() throws {
-        func run(smear: Bool) throws -> TrainingSummary {
-            let model = try HookedTransformer(config: .recipeR(layers: 1, smearKeys: smear), seed: 0)
-            var config = TrainingConfig()
-            config.steps = 150
-            config.evaluationInterval = 75
-            config.evaluationSequences = 32
-            config.repeatedSequences = 16
-            return try Trainer(model: model, data: InductionData.recipeR(seed: 10_000), config: config).train()
+        func run(smear: Bool) throws -> InductionSummary {
+            var recipe = InductionRecipe.recipeR(layers: 1, smearKeys: smear, seed: 0)
+            recipe.training.steps = 150
+            recipe.training.evaluationInterval = 75
+            recipe.evaluation.evaluationSequences = 32
+            recipe.evaluation.repeatedSequences = 16
+            return try recipe.makeTrainer().train()
         }
         let smeared = try run(smear: true)
         let (start, end) = (smeared.evaluations.first!, smeared.evaluations.last!)

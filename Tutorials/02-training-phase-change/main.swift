@@ -4,7 +4,7 @@
 //
 // Olsson et al. (2022) saw induction heads form abruptly, early in training, at the same time
 // as a drop in the loss and a jump in in-context learning. We train Recipe R
-// (../shared/reference/induction.md §2.1: bigram "text" with in-context copies) for 2,500 steps —
+// (Sources/SwiftLens/Recipes/Induction/README.md: bigram "text" with in-context copies) for 2,500 steps —
 // about 30 seconds — evaluating every 25 steps, and find the same phase change. In fast mode we
 // train 60 steps and read the full curve from the committed run instead.
 
@@ -17,10 +17,9 @@ Tutorial.run(number: 2, title: "Training and the induction-head phase change") {
           + "Each evaluation measures the loss on fixed sequences, the in-context-learning (ICL) score — the loss late "
           + "in a sequence minus the loss early, more negative meaning more use of the context — and each head's "
           + "previous-token and induction scores on repeated random tokens.")
-    var config = TrainingConfig()
-    config.steps = t.fast ? 60 : 2500
-    let model = try HookedTransformer(config: .recipeR(layers: 2), seed: 0)
-    let trainer = Trainer(model: model, data: InductionData.recipeR(seed: 10_000), config: config)
+    var recipe = InductionRecipe.recipeR(layers: 2, seed: 0)
+    recipe.training.steps = t.fast ? 60 : 2500
+    let trainer = try recipe.makeTrainer()
     var summary = try trainer.train(output: t.output.appendingPathComponent("run")) { p in
         guard let e = p.evaluation, e.step % 250 == 0 || p.step == p.steps else { return }
         print(String(format: "  step %4d  eval loss %.3f  ICL %+.2f  best induction %.2f  best previous-token %.2f",
@@ -30,7 +29,7 @@ Tutorial.run(number: 2, title: "Training and the induction-head phase change") {
     if t.fast {
         t.say("Fast mode: the rest of this tutorial reads the full 2,500-step run committed with the tutorials "
               + "(made by `lens train --seed 0 --checkpoints 500,1000`, the same recipe and seed).")
-        summary = try TrainingSummary.read(from: Tutorial.trainedRun.appendingPathComponent("metrics.json"))
+        summary = try InductionSummary.read(from: Tutorial.trainedRun.appendingPathComponent("metrics.json"))
     }
 
     t.step("The phase change")

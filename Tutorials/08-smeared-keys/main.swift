@@ -19,14 +19,13 @@ Tutorial.run(number: 8, title: "Smeared keys: 1 layer, 1 layer with smeared keys
         ? [("1 layer", 1, false), ("1 layer, smeared keys", 1, true)]
         : [("1 layer", 1, false), ("1 layer, smeared keys", 1, true), ("2 layers", 2, false)]
     if t.fast { t.say("Fast mode: 150 steps of the two 1-layer models only (the 2-layer model's phase change comes near step 800).") }
-    var summaries: [(name: String, summary: TrainingSummary)] = []
+    var summaries: [(name: String, summary: InductionSummary)] = []
     for setup in setups {
         t.step("Training: \(setup.name) (\(steps) steps)")
-        var config = TrainingConfig()
-        config.steps = steps
-        config.evaluationInterval = 25
-        let model = try HookedTransformer(config: .recipeR(layers: setup.layers, smearKeys: setup.smear), seed: 0)
-        let summary = try Trainer(model: model, data: InductionData.recipeR(seed: 10_000), config: config).train()
+        var recipe = InductionRecipe.recipeR(layers: setup.layers, smearKeys: setup.smear, seed: 0)
+        recipe.training.steps = steps
+        recipe.training.evaluationInterval = 25
+        let summary = try recipe.makeTrainer().train()
         let last = summary.evaluations.last!
         print(String(format: "  %.1f s · phase change %@ · final: loss %.3f, ICL %+.2f, best induction score %.2f",
                      summary.seconds, summary.phaseChangeStep.map { "at step \($0)" } ?? "none", last.evalLoss, last.icl, last.bestInduction))
@@ -43,7 +42,7 @@ Tutorial.run(number: 8, title: "Smeared keys: 1 layer, 1 layer with smeared keys
     } else {
         t.skipped("smeared keys form induction heads earlier than two layers do")
     }
-    func series(_ keyPath: KeyPath<TrainingEvaluation, Float>) -> [LineChart.Series] {
+    func series(_ keyPath: KeyPath<InductionEvaluation, Float>) -> [LineChart.Series] {
         summaries.map { entry in
             LineChart.Series(name: entry.name, x: entry.summary.evaluations.map { Float($0.step) }, y: entry.summary.evaluations.map { $0[keyPath: keyPath] })
         }

@@ -18,13 +18,12 @@ Tutorial.run(number: 9, title: "Per-token loss across checkpoints, and its princ
         t.say("Fast mode: the committed run's checkpoints (steps 500 and 1000; phase change at 800).")
     } else {
         t.step("Training with a checkpoint every 100 steps")
-        var config = TrainingConfig()
-        config.steps = 1500
-        config.evaluationInterval = 100
-        config.checkpointSteps = Set(stride(from: 0, through: 1500, by: 100))
+        var recipe = InductionRecipe.recipeR(layers: 2, seed: 0)
+        recipe.training.steps = 1500
+        recipe.training.evaluationInterval = 100
+        recipe.training.checkpointSteps = Set(stride(from: 0, through: 1500, by: 100))
         run = t.output.appendingPathComponent("run")
-        let model = try HookedTransformer(config: .recipeR(layers: 2), seed: 0)
-        let summary = try Trainer(model: model, data: InductionData.recipeR(seed: 10_000), config: config).train(output: run)
+        let summary = try recipe.makeTrainer().train(output: run)
         print(String(format: "  %d steps in %.1f s, phase change %@", summary.steps, summary.seconds,
                      summary.phaseChangeStep.map { "at step \($0)" } ?? "none"))
     }

@@ -1,7 +1,9 @@
 import Foundation
 
 /// Which input of a later head reads an earlier head's output, for composition scores
-/// (../shared/reference/induction.md §1.8).
+/// (Elhage et al. 2021, "A Mathematical Framework for Transformer Circuits", two-layer
+/// attention-only models; TransformerLens `transformer_lens/utilities/matrix.py`,
+/// `composition_scores`).
 public enum CompositionMode: String, Sendable, CaseIterable {
     /// The later head's queries: right = W_QK = W_Q W_Kᵀ.
     case q = "Q"

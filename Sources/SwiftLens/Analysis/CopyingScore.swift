@@ -1,6 +1,6 @@
 /// The behavioural copying score of each head (Olsson et al. 2022, "copying: the head's output
-/// increases the logit corresponding to the attended-to token";
-/// ../shared/reference/induction.md §1.2 item 1), measured on repeated random tokens
+/// increases the logit corresponding to the attended-to token", from its definition of an
+/// induction head), measured on repeated random tokens
 /// x = [r_0 … r_{L−1}, r_0 … r_{L−1}] (no BOS).
 ///
 /// Definition implemented, for head (l, h):

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A matrix M = A·B kept as its two factors, TransformerLens's `FactoredMatrix`
-/// (../shared/reference/transformerlens.md §8.3).
+/// (`transformer_lens/FactoredMatrix.py`).
 ///
 /// Circuit matrices are low-rank products: the QK circuit W_Q W_Kᵀ and the OV circuit W_V W_O
 /// are d_model × d_model but have rank d_head, and the full OV circuit W_E W_V W_O W_U is

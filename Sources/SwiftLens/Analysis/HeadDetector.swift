@@ -6,7 +6,7 @@
 /// - ``ErrorMeasure/mul``: Σ(A ⊙ D) / ΣA, the fraction of attention that lands on the pattern.
 ///   ΣA = pos unless positions are excluded, so rows with no marked key (e.g. the first half of
 ///   a repeated sequence for the induction pattern) count as zero: on 2×L repeated tokens the
-///   induction score tops out near 0.5 (../shared/reference/induction.md §1.1).
+///   induction score tops out near 0.5, half of `HeadScores.induction`'s maximum.
 /// - ``ErrorMeasure/abs``: 1 − round(mean|A − D| · pos, 3) = 1 − round(Σ|A − D| / pos, 3):
 ///   1 for a perfect match, possibly below −1.
 ///

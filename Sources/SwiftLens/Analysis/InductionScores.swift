@@ -1,5 +1,7 @@
 /// Per-head attention scores on repeated random tokens — sequences of L distinct tokens
-/// followed by the same L tokens (../shared/reference/induction.md §1.1, §1.3):
+/// followed by the same L tokens (Olsson et al. 2022, "In-context Learning and Induction Heads",
+/// prefix matching; the stripe and sub-diagonal means of ARENA's induction and previous-token
+/// detectors; duplicate tokens as TransformerLens `transformer_lens/head_detector.py`):
 ///
 /// - **induction** (prefix matching): mean over the second half of A[i, i − L + 1], the
 ///   attention to the token after the current token's earlier occurrence; range [0, 1];

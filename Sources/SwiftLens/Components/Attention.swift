@@ -75,7 +75,7 @@ public struct Attention {
         bK = try parameters(p + ".\(kv)b_K", .bias, [keyValueHeads, dh])
         bV = try parameters(p + ".\(kv)b_V", .bias, [keyValueHeads, dh])
         bO = try parameters(p + ".b_O", .bias, [d])
-        smear = smearKeys ? try parameters(p + ".smear", .other, [keyValueHeads]) : nil
+        smear = smearKeys ? try parameters(p + ".smear", .smear, [keyValueHeads]) : nil
         self.layer = layer
         self.heads = heads
         self.keyValueHeads = keyValueHeads
@@ -178,6 +178,6 @@ public struct Attention {
         try visit(prefix + ".\(kv)b_K", .bias, &bK, body)
         try visit(prefix + ".\(kv)b_V", .bias, &bV, body)
         try visit(prefix + ".b_O", .bias, &bO, body)
-        try visit(prefix + ".smear", .other, &smear, body)
+        try visit(prefix + ".smear", .smear, &smear, body)
     }
 }

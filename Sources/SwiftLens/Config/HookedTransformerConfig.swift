@@ -9,7 +9,7 @@ import Foundation
 /// combinations with a ``ConfigError`` that names the fields.
 public struct HookedTransformerConfig: Codable, Equatable, Sendable {
     /// LayerNorm-family choices (`normalization_type`).
-    public enum Normalization: String, Codable, Sendable {
+    public enum Normalization: String, Codable, Sendable, CaseIterable {
         /// LayerNorm with weight and bias.
         case layerNorm = "LN"
         /// LayerNorm without weight or bias (after folding).
@@ -21,13 +21,29 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
     }
 
     /// How positions enter the model (`positional_embedding_type`).
-    public enum PositionalEmbedding: String, Codable, Sendable {
+    public enum PositionalEmbedding: String, Codable, Sendable, CaseIterable {
         /// Learned positions added to the residual stream.
         case standard
         /// Learned positions added to the query and key inputs only (Press et al.).
         case shortformer
         /// Rotary embeddings applied to queries and keys.
         case rotary
+    }
+
+    /// Which keys a query may attend to (`attention_dir`).
+    public enum AttentionDirection: String, Codable, Sendable, CaseIterable {
+        /// Keys at or before the query's position (a language model).
+        case causal
+        /// Every key (an encoder such as BERT).
+        case bidirectional
+    }
+
+    /// How `HookedTransformer(config:seed:)` initialises the weights (`init_mode`).
+    /// TransformerLens also offers the Xavier, Kaiming and muP schemes; this library implements
+    /// only GPT-2's, and a config asking for another is rejected when decoded.
+    public enum InitMode: String, Codable, Sendable, CaseIterable {
+        /// Every `W_*` ~ N(0, initializer_range²), biases 0, norm weights 1.
+        case gpt2
     }
 
     public var nLayers: Int
@@ -59,11 +75,14 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
     public var attnScale: Float
     public var scaleAttnByInverseLayerIdx: Bool
     public var parallelAttnMLP: Bool
-    /// `"causal"` or `"bidirectional"`.
-    public var attentionDir: String
-    public var attnScoresSoftCap: Float
-    public var outputLogitsSoftCap: Float
-    public var initMode: String
+    public var attentionDir: AttentionDirection
+    /// Gemma-2's soft cap on the attention scores, c·tanh(score / c) (`attn_scores_soft_cap`;
+    /// TransformerLens writes −1 for none). nil: none — the only setting this library runs.
+    public var attnScoresSoftCap: Float?
+    /// The same soft cap on the output logits (`output_logits_soft_cap`; nil: none, the only
+    /// setting this library runs).
+    public var outputLogitsSoftCap: Float?
+    public var initMode: InitMode
     public var initializerRange: Float
     public var seed: Int?
     public var modelName: String
@@ -111,7 +130,7 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
                 rotaryBase: Float = 10000, rotaryAdjacentPairs: Bool = false, attnOnly: Bool = false,
                 gatedMLP: Bool = false, nKeyValueHeads: Int? = nil, useAttnScale: Bool = true, attnScale: Float? = nil,
                 scaleAttnByInverseLayerIdx: Bool = false, parallelAttnMLP: Bool = false,
-                attentionDir: String = "causal", initializerRange: Float? = nil, seed: Int? = nil,
+                attentionDir: AttentionDirection = .causal, initializerRange: Float? = nil, seed: Int? = nil,
                 modelName: String = "custom", smearKeys: Bool = false) {
         self.nLayers = nLayers
         self.dModel = dModel
@@ -137,9 +156,9 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
         self.scaleAttnByInverseLayerIdx = scaleAttnByInverseLayerIdx
         self.parallelAttnMLP = parallelAttnMLP
         self.attentionDir = attentionDir
-        self.attnScoresSoftCap = -1
-        self.outputLogitsSoftCap = -1
-        self.initMode = "gpt2"
+        self.attnScoresSoftCap = nil
+        self.outputLogitsSoftCap = nil
+        self.initMode = .gpt2
         self.initializerRange = initializerRange ?? 0.8 / Float(dModel).squareRoot()
         self.seed = seed
         self.modelName = modelName
@@ -149,83 +168,75 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
         self.smearKeys = smearKeys
     }
 
+    /// Decodes TransformerLens's field names; a missing field gets TransformerLens's default (see
+    /// the type's documentation). Enumerated fields must hold one of their values, else a
+    /// ``ConfigError/unsupported(field:value:supported:)`` names the field and the value.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func required(_ key: CodingKeys) throws -> Int {
-            guard let v = try c.decodeIfPresent(Int.self, forKey: key) else {
-                throw ConfigError.missingField(key.rawValue)
+            guard let v = try c.decodeIfPresent(Int.self, forKey: key) else { throw ConfigError.missingField(key.rawValue) }
+            return v
+        }
+        func value<T: Decodable>(_ key: CodingKeys, default fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        /// TransformerLens writes "unset" as 0 or −1 for several numbers.
+        func positive<T: Decodable & Comparable & Numeric>(_ key: CodingKeys) throws -> T? {
+            try c.decodeIfPresent(T.self, forKey: key).flatMap { $0 > 0 ? $0 : nil }
+        }
+        func choice<T: RawRepresentable & CaseIterable>(_ key: CodingKeys, nullMeans none: T?) throws -> T? where T.RawValue == String {
+            guard let raw = try c.decodeIfPresent(String.self, forKey: key) else { return none }
+            guard let v = T(rawValue: raw) else {
+                throw ConfigError.unsupported(field: key.rawValue, value: raw,
+                                              supported: T.allCases.map(\.rawValue).joined(separator: ", ") + (none == nil ? ", null" : ""))
             }
             return v
         }
         let dModel = try required(.dModel), dHead = try required(.dHead)
-        let nHeads = try c.decodeIfPresent(Int.self, forKey: .nHeads).flatMap { $0 > 0 ? $0 : nil }
-        let dVocab = try c.decodeIfPresent(Int.self, forKey: .dVocab) ?? -1
+        let dVocab: Int = try value(.dVocab, default: -1)
         guard dVocab > 0 else { throw ConfigError.invalid(field: "d_vocab", reason: "must be set to the vocabulary size (found \(dVocab))") }
-        let actName = try c.decodeIfPresent(String.self, forKey: .actFn)
-        var act: Activation?
-        if let actName {
-            guard let a = Activation(rawValue: actName) else {
-                throw ConfigError.unsupported(field: "act_fn", value: actName,
-                                              supported: Activation.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            act = a
-        }
         // Absent means TransformerLens's default "LN"; an explicit null means no normalisation.
-        let normName = c.contains(.normalizationType) ? try c.decodeIfPresent(String.self, forKey: .normalizationType) : "LN"
-        var norm: Normalization?
-        if let normName {
-            guard let n = Normalization(rawValue: normName) else {
-                throw ConfigError.unsupported(field: "normalization_type", value: normName, supported: "LN, LNPre, RMS, RMSPre, null")
-            }
-            norm = n
-        }
-        let posName = try c.decodeIfPresent(String.self, forKey: .positionalEmbeddingType) ?? "standard"
-        guard let pos = PositionalEmbedding(rawValue: posName) else {
-            throw ConfigError.unsupported(field: "positional_embedding_type", value: posName, supported: "standard, shortformer, rotary")
-        }
-        let attnScale = try c.decodeIfPresent(Float.self, forKey: .attnScale).flatMap { $0 > 0 ? $0 : nil }
-        let initRange = try c.decodeIfPresent(Float.self, forKey: .initializerRange).flatMap { $0 > 0 ? $0 : nil }
-        self.init(nLayers: try required(.nLayers), dModel: dModel, nCtx: try required(.nCtx), dHead: dHead, nHeads: nHeads,
-                  dMLP: try c.decodeIfPresent(Int.self, forKey: .dMLP), dVocab: dVocab,
-                  dVocabOut: try c.decodeIfPresent(Int.self, forKey: .dVocabOut).flatMap { $0 > 0 ? $0 : nil },
-                  actFn: act, eps: try c.decodeIfPresent(Float.self, forKey: .eps) ?? 1e-5, normalizationType: norm,
-                  finalRMS: try c.decodeIfPresent(Bool.self, forKey: .finalRMS) ?? false, positionalEmbeddingType: pos,
-                  rotaryDim: try c.decodeIfPresent(Int.self, forKey: .rotaryDim),
-                  rotaryBase: try c.decodeIfPresent(Float.self, forKey: .rotaryBase) ?? 10000,
-                  rotaryAdjacentPairs: try c.decodeIfPresent(Bool.self, forKey: .rotaryAdjacentPairs) ?? false,
-                  attnOnly: try c.decodeIfPresent(Bool.self, forKey: .attnOnly) ?? false,
-                  gatedMLP: try c.decodeIfPresent(Bool.self, forKey: .gatedMLP) ?? false,
-                  nKeyValueHeads: try c.decodeIfPresent(Int.self, forKey: .nKeyValueHeads),
-                  useAttnScale: try c.decodeIfPresent(Bool.self, forKey: .useAttnScale) ?? true, attnScale: attnScale,
-                  scaleAttnByInverseLayerIdx: try c.decodeIfPresent(Bool.self, forKey: .scaleAttnByInverseLayerIdx) ?? false,
-                  parallelAttnMLP: try c.decodeIfPresent(Bool.self, forKey: .parallelAttnMLP) ?? false,
-                  attentionDir: try c.decodeIfPresent(String.self, forKey: .attentionDir) ?? "causal",
-                  initializerRange: initRange, seed: try c.decodeIfPresent(Int.self, forKey: .seed),
-                  modelName: try c.decodeIfPresent(String.self, forKey: .modelName) ?? "custom")
-        attnScoresSoftCap = try c.decodeIfPresent(Float.self, forKey: .attnScoresSoftCap) ?? -1
-        outputLogitsSoftCap = try c.decodeIfPresent(Float.self, forKey: .outputLogitsSoftCap) ?? -1
-        initMode = try c.decodeIfPresent(String.self, forKey: .initMode) ?? "gpt2"
+        let norm: Normalization? = c.contains(.normalizationType) ? try choice(.normalizationType, nullMeans: nil) : .layerNorm
+        self.init(nLayers: try required(.nLayers), dModel: dModel, nCtx: try required(.nCtx), dHead: dHead,
+                  nHeads: try positive(.nHeads), dMLP: try c.decodeIfPresent(Int.self, forKey: .dMLP), dVocab: dVocab,
+                  dVocabOut: try positive(.dVocabOut), actFn: try choice(.actFn, nullMeans: nil), eps: try value(.eps, default: 1e-5),
+                  normalizationType: norm, finalRMS: try value(.finalRMS, default: false),
+                  positionalEmbeddingType: try choice(.positionalEmbeddingType, nullMeans: .standard)!,
+                  rotaryDim: try c.decodeIfPresent(Int.self, forKey: .rotaryDim), rotaryBase: try value(.rotaryBase, default: 10000),
+                  rotaryAdjacentPairs: try value(.rotaryAdjacentPairs, default: false), attnOnly: try value(.attnOnly, default: false),
+                  gatedMLP: try value(.gatedMLP, default: false), nKeyValueHeads: try c.decodeIfPresent(Int.self, forKey: .nKeyValueHeads),
+                  useAttnScale: try value(.useAttnScale, default: true), attnScale: try positive(.attnScale),
+                  scaleAttnByInverseLayerIdx: try value(.scaleAttnByInverseLayerIdx, default: false),
+                  parallelAttnMLP: try value(.parallelAttnMLP, default: false),
+                  attentionDir: try choice(.attentionDir, nullMeans: .causal)!, initializerRange: try positive(.initializerRange),
+                  seed: try c.decodeIfPresent(Int.self, forKey: .seed), modelName: try value(.modelName, default: "custom"),
+                  smearKeys: try value(.smearKeys, default: false))
+        attnScoresSoftCap = try positive(.attnScoresSoftCap)
+        outputLogitsSoftCap = try positive(.outputLogitsSoftCap)
+        initMode = try choice(.initMode, nullMeans: .gpt2)!
         originalArchitecture = try c.decodeIfPresent(String.self, forKey: .originalArchitecture)
-        defaultPrependBOS = try c.decodeIfPresent(Bool.self, forKey: .defaultPrependBOS) ?? true
+        defaultPrependBOS = try value(.defaultPrependBOS, default: true)
         tokenizerName = try c.decodeIfPresent(String.self, forKey: .tokenizerName)
-        smearKeys = try c.decodeIfPresent(Bool.self, forKey: .smearKeys) ?? false
     }
 
+    /// Encodes every field under TransformerLens's name, in its form: `null` for no
+    /// normalisation, −1 for no soft cap; `smear_keys` only when set.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(nLayers, forKey: .nLayers); try c.encode(dModel, forKey: .dModel); try c.encode(nCtx, forKey: .nCtx)
         try c.encode(dHead, forKey: .dHead); try c.encode(nHeads, forKey: .nHeads); try c.encode(dMLP, forKey: .dMLP)
         try c.encode(dVocab, forKey: .dVocab); try c.encode(dVocabOut, forKey: .dVocabOut)
-        try c.encode(actFn?.rawValue, forKey: .actFn); try c.encode(eps, forKey: .eps)
-        try c.encode(normalizationType?.rawValue, forKey: .normalizationType); try c.encode(finalRMS, forKey: .finalRMS)
-        try c.encode(positionalEmbeddingType.rawValue, forKey: .positionalEmbeddingType)
+        try c.encode(actFn, forKey: .actFn); try c.encode(eps, forKey: .eps)
+        try c.encode(normalizationType, forKey: .normalizationType); try c.encode(finalRMS, forKey: .finalRMS)
+        try c.encode(positionalEmbeddingType, forKey: .positionalEmbeddingType)
         try c.encode(rotaryDim, forKey: .rotaryDim); try c.encode(rotaryBase, forKey: .rotaryBase)
         try c.encode(rotaryAdjacentPairs, forKey: .rotaryAdjacentPairs); try c.encode(attnOnly, forKey: .attnOnly)
         try c.encode(gatedMLP, forKey: .gatedMLP); try c.encode(nKeyValueHeads, forKey: .nKeyValueHeads)
         try c.encode(useAttnScale, forKey: .useAttnScale); try c.encode(attnScale, forKey: .attnScale)
         try c.encode(scaleAttnByInverseLayerIdx, forKey: .scaleAttnByInverseLayerIdx)
         try c.encode(parallelAttnMLP, forKey: .parallelAttnMLP); try c.encode(attentionDir, forKey: .attentionDir)
-        try c.encode(attnScoresSoftCap, forKey: .attnScoresSoftCap); try c.encode(outputLogitsSoftCap, forKey: .outputLogitsSoftCap)
+        try c.encode(attnScoresSoftCap ?? -1, forKey: .attnScoresSoftCap)
+        try c.encode(outputLogitsSoftCap ?? -1, forKey: .outputLogitsSoftCap)
         try c.encode(initMode, forKey: .initMode); try c.encode(initializerRange, forKey: .initializerRange)
         try c.encode(seed, forKey: .seed); try c.encode(modelName, forKey: .modelName)
         try c.encode(originalArchitecture, forKey: .originalArchitecture)
@@ -296,35 +307,15 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
         }
         if !(eps > 0) { throw ConfigError.invalid(field: "eps", reason: "must be positive, found \(eps)") }
         if !(attnScale > 0) { throw ConfigError.invalid(field: "attn_scale", reason: "must be positive, found \(attnScale)") }
-        if attentionDir != "causal" && attentionDir != "bidirectional" {
-            throw ConfigError.unsupported(field: "attention_dir", value: attentionDir, supported: "causal, bidirectional")
+        if let cap = attnScoresSoftCap {
+            throw ConfigError.unsupported(field: "attn_scores_soft_cap", value: "\(cap)", supported: "-1 (off)")
         }
-        if attnScoresSoftCap > 0 {
-            throw ConfigError.unsupported(field: "attn_scores_soft_cap", value: "\(attnScoresSoftCap)", supported: "-1 (off)")
-        }
-        if outputLogitsSoftCap > 0 {
-            throw ConfigError.unsupported(field: "output_logits_soft_cap", value: "\(outputLogitsSoftCap)", supported: "-1 (off)")
+        if let cap = outputLogitsSoftCap {
+            throw ConfigError.unsupported(field: "output_logits_soft_cap", value: "\(cap)", supported: "-1 (off)")
         }
         if parallelAttnMLP && attnOnly {
             throw ConfigError.invalid(field: "parallel_attn_mlp", reason: "an attention-only model has no MLP to run in parallel")
         }
         return self
-    }
-}
-
-/// What is wrong with a model config.
-public enum ConfigError: Error, CustomStringConvertible, Equatable {
-    case missingField(String)
-    case invalid(field: String, reason: String)
-    case unsupported(field: String, value: String, supported: String)
-    case invalidJSON(String)
-
-    public var description: String {
-        switch self {
-        case let .missingField(f): "config is missing the required field \"\(f)\""
-        case let .invalid(field, reason): "config field \"\(field)\": \(reason)"
-        case let .unsupported(field, value, supported): "config field \"\(field)\" = \(value) is not supported (expected \(supported))"
-        case let .invalidJSON(reason): "config JSON could not be read: \(reason)"
-        }
     }
 }

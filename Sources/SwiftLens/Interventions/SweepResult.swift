@@ -89,7 +89,7 @@ public struct SweepResult: Codable, Equatable {
     public func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = TrainingSummary.nonConformingFloats.encoding
+        encoder.nonConformingFloatEncodingStrategy = MetricsLog.nonConformingFloats.encoding
         do { try encoder.encode(self).write(to: url) } catch {
             throw ModelError.io("cannot write sweep result \(url.path): \(error.localizedDescription)")
         }
@@ -98,7 +98,7 @@ public struct SweepResult: Codable, Equatable {
     /// Reads a result written by ``write(to:)``.
     public static func read(from url: URL) throws -> SweepResult {
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = TrainingSummary.nonConformingFloats.decoding
+        decoder.nonConformingFloatDecodingStrategy = MetricsLog.nonConformingFloats.decoding
         do { return try decoder.decode(SweepResult.self, from: Data(contentsOf: url)) } catch {
             throw ModelError.io("cannot read sweep result \(url.path): \(error)")
         }

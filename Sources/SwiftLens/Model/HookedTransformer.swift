@@ -46,8 +46,8 @@ public final class HookedTransformer: @unchecked Sendable {
     /// a generator seeded with `seed` (default: `config.seed`, else 0).
     public convenience init(config: HookedTransformerConfig, seed: UInt64? = nil) throws {
         let config = try config.validated()
-        guard config.initMode == "gpt2" else {
-            throw ConfigError.unsupported(field: "init_mode", value: config.initMode, supported: "gpt2")
+        guard config.initMode == .gpt2 else {
+            throw ConfigError.unsupported(field: "init_mode", value: config.initMode.rawValue, supported: "gpt2")
         }
         // Built with zeros, then each matrix replaced in turn (TransformerLens draws them in
         // sorted name order, which is not module order).
@@ -99,7 +99,7 @@ public final class HookedTransformer: @unchecked Sendable {
             let ln1 = try norm(c.normalizationType, "blocks.\(l).ln1")
             let attn = try Attention(layer: l, width: d, heads: c.nHeads, keyValueHeads: c.keyValueHeads, headWidth: c.dHead,
                                      grouped: c.nKeyValueHeads != nil, smearKeys: c.smearKeys,
-                                     divisor: c.attentionDivisor(layer: l), causal: c.attentionDir == "causal", rotary: rotary,
+                                     divisor: c.attentionDivisor(layer: l), causal: c.attentionDir == .causal, rotary: rotary,
                                      parameters: parameters)
             let ln2 = c.attnOnly ? nil : try norm(c.normalizationType, "blocks.\(l).ln2")
             let mlp = c.attnOnly ? nil : try MLP(layer: l, width: d, hidden: c.dMLP, gated: c.gatedMLP,

@@ -1,17 +1,23 @@
 import Foundation
 
-/// Writes training evaluations as they happen: `metrics.csv` (one row per evaluation, scalar
-/// columns then per-head scores `induction_L0H1` …) and, at the end, `metrics.json` (every
-/// evaluation with its loss by position, and the summary).
+/// Writes a run's evaluations as they happen: `metrics.csv` (a header from the first
+/// evaluation's column names, then one row per evaluation) and, at the end, `metrics.json` (the
+/// evaluator's summary, holding every evaluation).
 struct MetricsLog {
     let directory: URL
     private let csv: FileHandle
-    private let layers: Int, heads: Int
+    private var wroteHeader = false
 
-    init(directory: URL, layers: Int, heads: Int) throws {
+    /// JSON has no NaN or infinity (the training loss before the first step is NaN): they are
+    /// written as the strings "nan", "inf" and "-inf".
+    static let nonConformingFloats = (
+        encoding: JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                                 nan: "nan"),
+        decoding: JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                                   nan: "nan"))
+
+    init(directory: URL) throws {
         self.directory = directory
-        self.layers = layers
-        self.heads = heads
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let url = directory.appendingPathComponent("metrics.csv")
@@ -20,12 +26,6 @@ struct MetricsLog {
         } catch {
             throw ModelError.io("cannot write metrics in \(directory.path): \(error.localizedDescription)")
         }
-        var header = ["step", "train_loss", "eval_loss", "icl", "predictable_loss", "other_loss", "rrt_first_half_loss",
-                      "rrt_second_half_loss", "best_induction", "best_previous_token", "elapsed_seconds"]
-        for kind in ["induction", "previous_token", "duplicate_token"] {
-            for l in 0..<layers { for h in 0..<heads { header.append("\(kind)_L\(l)H\(h)") } }
-        }
-        try write(header.joined(separator: ",") + "\n")
     }
 
     private func write(_ line: String) throws {
@@ -34,24 +34,35 @@ struct MetricsLog {
         }
     }
 
-    mutating func append(_ e: TrainingEvaluation) throws {
-        func f(_ x: Float?) -> String { x.map { $0.isNaN ? "" : String($0) } ?? "" }
-        var row = [String(e.step), f(e.trainLoss), f(e.evalLoss), f(e.icl), f(e.predictableLoss), f(e.otherLoss),
-                   f(e.repeatedFirstHalfLoss), f(e.repeatedSecondHalfLoss), f(e.bestInduction), f(e.bestPreviousToken),
-                   String(format: "%.3f", e.elapsedSeconds)]
-        for table in [e.induction, e.previousToken, e.duplicateToken] { row += table.joined().map { f($0) } }
-        try write(row.joined(separator: ",") + "\n")
+    mutating func append(_ evaluation: some TrainingMetrics) throws {
+        let columns = evaluation.csvColumns
+        if !wroteHeader {
+            try write(columns.map(\.name).joined(separator: ",") + "\n")
+            wroteHeader = true
+        }
+        try write(columns.map(\.value).joined(separator: ",") + "\n")
     }
 
-    func finish(_ summary: TrainingSummary) throws {
+    func finish(_ summary: some Encodable) throws {
         try? csv.close()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = TrainingSummary.nonConformingFloats.encoding
+        encoder.nonConformingFloatEncodingStrategy = Self.nonConformingFloats.encoding
         do {
             try encoder.encode(summary).write(to: directory.appendingPathComponent("metrics.json"))
         } catch {
             throw ModelError.io("cannot write metrics.json: \(error.localizedDescription)")
+        }
+    }
+
+    /// Decodes a `metrics.json`.
+    static func read<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = nonConformingFloats.decoding
+        do {
+            return try decoder.decode(type, from: Data(contentsOf: url))
+        } catch {
+            throw ModelError.io("cannot read training metrics \(url.path): \(error)")
         }
     }
 }
