@@ -116,6 +116,12 @@ public struct CommandOption: Sendable {
               defaultText: defaultText, help: help)
     }
 
+    /// The same option with another help line, for an option that several commands share but
+    /// describe differently.
+    public func withHelp(_ help: String) -> CommandOption {
+        .init(name, kind, placeholder: placeholder, required: isRequired, default: defaultValue, defaultText: defaultText, help: help)
+    }
+
     // MARK: Checking a value
 
     /// What the value must be, for error messages: "expects a non-negative integer".
@@ -163,7 +169,7 @@ public struct CommandOption: Sendable {
             return try items()
         case .integers(let minimum):
             return try items().map { item in
-                guard let value = Int(item), value >= minimum else { throw malformed("\"\(item)\"") }
+                guard let value = Int(item), value >= minimum else { throw malformed(item == text ? nil : "at \"\(item)\"") }
                 return value
             }
         case .head:
@@ -171,7 +177,7 @@ public struct CommandOption: Sendable {
             return head
         case .heads:
             return try items().map { item in
-                guard let head = Head(item) else { throw malformed("\"\(item)\"") }
+                guard let head = Head(item) else { throw malformed(item == text ? nil : "at \"\(item)\"") }
                 return head
             }
         case .custom(_, let parse):

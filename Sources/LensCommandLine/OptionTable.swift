@@ -96,7 +96,7 @@ public struct OptionTable: Sendable {
     public func parse(_ words: [String]) throws -> ParsedArguments {
         let separator = words.firstIndex(of: "--") ?? words.endIndex
         if words[..<separator].contains(where: { $0 == "--help" || $0 == "-h" }) { throw HelpRequest(text: help) }
-        func failure(_ message: String) -> UsageError { UsageError(description: message, usage: usage) }
+        func failure(_ message: String) -> UsageError { UsageError(description: message, command: command, usage: usage) }
 
         var positional: [String] = []
         var values: [String: any Sendable] = [:]
@@ -117,10 +117,9 @@ public struct OptionTable: Sendable {
                 inline = String(word[word.index(after: equals)...])
             }
             guard let option = option(name) else {
-                throw failure("\(command): unknown option \(name)"
-                              + (options.isEmpty ? " (it takes no options)" : " (\(command) --help lists its options)"))
+                throw failure("unknown option \(name)" + (options.isEmpty ? " (\(command) takes no options)" : " (--help lists the options)"))
             }
-            guard !given.contains(name) else { throw failure("\(command): \(name) is given twice") }
+            guard !given.contains(name) else { throw failure("\(name) is given twice") }
             given.insert(name)
             if case .flag = option.kind {
                 if let inline { throw failure("\(name) takes no value, found \"\(inline)\"") }
@@ -138,12 +137,12 @@ public struct OptionTable: Sendable {
                 text = words[i]
                 i += 1
             }
-            do { values[name] = try option.parse(text) } catch let error as UsageError { throw failure(error.description) }
+            do { values[name] = try option.parse(text) } catch let error as UsageError { throw error.of(self) }
             texts[name] = text
         }
 
         for option in options where !given.contains(option.name) {
-            if option.isRequired { throw failure("\(command) needs \(option.name) \(option.placeholder)") }
+            if option.isRequired { throw failure("missing \(option.name) \(option.placeholder): \(option.help)") }
             if let value = option.defaultValue {
                 values[option.name] = value
                 texts[option.name] = option.defaultText
@@ -154,13 +153,13 @@ public struct OptionTable: Sendable {
         for argument in arguments {
             switch argument.count {
             case .one:
-                guard let word = remaining.popFirst() else { throw failure("\(command) needs \(argument.name): \(argument.help)") }
+                guard let word = remaining.popFirst() else { throw failure("missing \(argument.name): \(argument.help)") }
                 byName[argument.name] = [word]
             case .optional:
                 byName[argument.name] = remaining.popFirst().map { [$0] } ?? []
             case .many(let minimum):
                 guard remaining.count >= minimum else {
-                    throw failure("\(command) needs \(minimum == 1 ? "at least one" : "at least \(minimum)") \(argument.name): \(argument.help)")
+                    throw failure("missing \(argument.name) (at least \(minimum)): \(argument.help)")
                 }
                 byName[argument.name] = Array(remaining)
                 remaining = []
@@ -168,7 +167,7 @@ public struct OptionTable: Sendable {
         }
         if let extra = remaining.first {
             let takes = arguments.isEmpty ? "takes no arguments" : "takes " + arguments.map(\.usage).joined(separator: " ")
-            throw failure("\(command): unexpected argument \"\(extra)\" (\(command) \(takes))")
+            throw failure("unexpected argument \"\(extra)\" (\(command) \(takes))")
         }
         return ParsedArguments(table: self, positional: positional, arguments: byName, values: values, texts: texts, given: given)
     }

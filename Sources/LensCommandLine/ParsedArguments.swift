@@ -73,9 +73,9 @@ public struct ParsedArguments: Sendable {
 
     private func check(_ head: Head, _ name: String, layers: Int, heads: Int) throws -> Head {
         guard (0..<layers).contains(head.layer), (0..<heads).contains(head.head) else {
-            let text = value(ifGiven: name, as: [Head].self) == nil ? texts[name] ?? "\(head)" : "\(head)"
+            let text = values[name] is [Head] ? "\(head)" : texts[name] ?? "\(head)"
             throw UsageError(description: "\(name) \(text) does not exist: the model has \(layers) layer\(layers == 1 ? "" : "s") "
-                             + "of \(heads) head\(heads == 1 ? "" : "s") (layers 0–\(layers - 1), heads 0–\(heads - 1))", usage: table.usage)
+                             + "of \(heads) head\(heads == 1 ? "" : "s") (layers 0–\(layers - 1), heads 0–\(heads - 1))").of(table)
         }
         return head
     }

@@ -7,11 +7,19 @@
 public struct UsageError: Error, CustomStringConvertible, Sendable {
     /// What was wrong: what was expected and what was found.
     public let description: String
-    /// How the command is used (its ``OptionTable/usage`` line), when the error came from parsing.
+    /// The command it concerns (``OptionTable/command``, e.g. `lens train`), to begin the message.
+    public let command: String?
+    /// How the command is used (its ``OptionTable/usage`` line), to follow the message.
     public let usage: String?
 
-    public init(description: String, usage: String? = nil) {
+    public init(description: String, command: String? = nil, usage: String? = nil) {
         self.description = description
+        self.command = command
         self.usage = usage
+    }
+
+    /// The same error, of `table`'s command, if it does not name a command yet.
+    public func of(_ table: OptionTable) -> UsageError {
+        command == nil ? UsageError(description: description, command: table.command, usage: table.usage) : self
     }
 }
