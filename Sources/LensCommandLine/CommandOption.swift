@@ -94,8 +94,10 @@ public struct CommandOption: Sendable {
         .init(name, .list, placeholder: placeholder, default: value, defaultText: value?.joined(separator: ","), help: help)
     }
 
-    public static func integers(_ name: String, _ placeholder: String = "N,N,…", minimum: Int = 0, help: String) -> CommandOption {
-        .init(name, .integers(minimum: minimum), placeholder: placeholder, help: help)
+    public static func integers(_ name: String, _ placeholder: String = "N,N,…", minimum: Int = 0, default value: [Int]? = nil,
+                                help: String) -> CommandOption {
+        .init(name, .integers(minimum: minimum), placeholder: placeholder, default: value,
+              defaultText: value?.map(String.init).joined(separator: ","), help: help)
     }
 
     /// The default prints as `L1H0`.

@@ -53,6 +53,7 @@ public struct ParsedArguments: Sendable {
     public func string(ifGiven name: String) -> String? { value(ifGiven: name) }
     /// A list's items.
     public func strings(_ name: String) -> [String] { value(name) }
+    public func integers(_ name: String) -> [Int] { value(name) }
     public func integers(ifGiven name: String) -> [Int]? { value(ifGiven: name) }
 
     /// The head `name`, which must exist in a model of `layers` layers of `heads` heads.

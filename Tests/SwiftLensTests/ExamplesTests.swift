@@ -183,7 +183,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (["--tokens", "1,2,x"], "comma-separated integer ids"),
+        (["--tokens", "1,2,x"], "--tokens expects comma-separated non-negative integers (e.g. 100,500), found \"1,2,x\""),
         (["--tokens", "1,99"], "outside the vocabulary"),
         ([Fixtures.url("classic/attn2l").path], "has no model.safetensors"),
         (["--out"], "--out needs a value"),
