@@ -47,13 +47,16 @@ let package = Package(
         .target(name: "LensViz"),
 
         // MARK: - Command line
-        .executableTarget(name: "lens", dependencies: ["SwiftLens", "LensKernels", "LensViz"]),
+        /// One declarative table of options per command (name, kind, help, default) that writes the
+        /// help text and rejects unknown or malformed options; shared by `lens` and the examples.
+        .target(name: "LensCommandLine", dependencies: ["SwiftLens"]),
+        .executableTarget(name: "lens", dependencies: ["SwiftLens", "LensKernels", "LensViz", "LensCommandLine"]),
 
         // MARK: - Examples
         .executableTarget(name: "TensorTour", dependencies: ["SwiftLens"], path: "Examples/TensorTour"),
         .executableTarget(name: "VizGallery", dependencies: ["LensViz"], path: "Examples/VizGallery"),
         /// What the examples share: argument parsing, the package root, a top level that exits 1 on errors.
-        .target(name: "ExampleSupport", dependencies: ["SwiftLens"], path: "Examples/Support"),
+        .target(name: "ExampleSupport", dependencies: ["SwiftLens", "LensCommandLine"], path: "Examples/Support"),
         .executableTarget(name: "ZeroAblateHead", dependencies: ["ExampleSupport"], path: "Examples/ZeroAblateHead"),
         .executableTarget(name: "ActivationPatchingExperiment", dependencies: ["ExampleSupport"], path: "Examples/ActivationPatchingExperiment"),
         .executableTarget(name: "HuggingFaceCache", dependencies: ["ExampleSupport"], path: "Examples/HuggingFaceCache"),
@@ -76,7 +79,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),
         .testTarget(name: "LensTensorTests", dependencies: ["LensTensor"]),
-        .testTarget(name: "SwiftLensTests", dependencies: ["SwiftLens"]),
+        .testTarget(name: "SwiftLensTests", dependencies: ["SwiftLens", "LensCommandLine"]),
         .testTarget(name: "LensVizTests", dependencies: ["LensViz"]),
         /// The patching experiment of Examples/PatchingExperimentTest, a test to copy.
         .testTarget(name: "PatchingExampleTests", dependencies: ["SwiftLens"], path: "Examples/PatchingExperimentTest"),

@@ -19,16 +19,23 @@
 import Foundation
 import ExampleSupport
 
-func run(_ arguments: [String]) throws {
-    let args = try ExampleArguments(arguments, options: ["--length", "--answer-position", "--batch", "--seed"])
+let options = OptionTable(command: "ActivationPatchingExperiment", arguments: [
+    .optional("MODEL_DIR", help: "a TransformerLens or Hugging Face model directory (default: the committed trained model)"),
+], options: [
+    .integer("--length", "L", minimum: 3, default: 20, help: "random tokens r before the repeat"),
+    .integer("--answer-position", "P", minimum: 1, help: "repeat r[0 ..< P], so the answer is r[P] (default: L / 2)"),
+    .integer("--batch", minimum: 1, default: 8, help: "prompts"),
+    .integer("--seed", "S", default: 0, help: "the seed of the prompts"),
+], summary: "patches the clean run into the corrupted one (head outputs, heads by position, the residual stream) "
+    + "with a metric of your own.")
+
+func run(_ args: ParsedArguments) throws {
 
     let directory = args.modelDirectory(default: "Tests/Fixtures/trained/recipeR-2L-s0/final")
     let model = try HookedTransformer.load(directory: directory)
     let config = model.config
-    let length = try args.integer("--length", default: 20, minimum: 3)
-    let answerPosition = try args.integer("--answer-position", default: length / 2, minimum: 1)
-    let batch = try args.integer("--batch", default: 8, minimum: 1)
-    let seed = try args.integer("--seed", default: 0, minimum: 0)
+    let length = args.integer("--length"), batch = args.integer("--batch"), seed = args.integer("--seed")
+    let answerPosition = args.integer(ifGiven: "--answer-position") ?? length / 2
     guard answerPosition < length else { throw UsageError(description: "--answer-position must be below --length (\(length))") }
     // r is drawn without replacement and y must be a token outside r.
     guard length < config.dVocab else { throw UsageError(description: "--length \(length) must be below the vocabulary (\(config.dVocab))") }
@@ -97,7 +104,7 @@ func run(_ arguments: [String]) throws {
     }
     var headCells: [(label: String, value: Float)] = []
     for layer in 0..<config.nLayers {
-        for head in 0..<config.nHeads { headCells.append(("L\(layer)H\(head)", recovered(heads[layer, head].scalar))) }
+        for head in 0..<config.nHeads { headCells.append((Head(layer: layer, head: head).description, recovered(heads[layer, head].scalar))) }
     }
     let carryingHeads = headCells.filter { $0.value >= 0.05 }.sorted { $0.value > $1.value }
     print("heads carrying the signal (≥ 0.05): "
@@ -126,7 +133,7 @@ func run(_ arguments: [String]) throws {
     let lastLayer = config.nLayers - 1
     print("  " + (0..<config.nHeads).map { head in
         let value = (differenceGrid[lastLayer, head].scalar - corruptedDifference) / (cleanDifference - corruptedDifference)
-        return "L\(lastLayer)H\(head) \(String(format: "%.3f", value))"
+        return "\(Head(layer: lastLayer, head: head)) \(String(format: "%.3f", value))"
     }.joined(separator: ", "))
     print()
 
@@ -137,7 +144,7 @@ func run(_ arguments: [String]) throws {
     for layer in 0..<config.nLayers {
         for position in 0..<sequenceLength {
             for head in 0..<config.nHeads {
-                positionCells.append(("L\(layer)H\(head)@\(position)", recovered(byPosition[layer, position, head].scalar)))
+                positionCells.append(("\(Head(layer: layer, head: head))@\(position)", recovered(byPosition[layer, position, head].scalar)))
             }
         }
     }
@@ -164,4 +171,4 @@ func run(_ arguments: [String]) throws {
           + (carryingPositions.isEmpty ? "none" : carryingPositions.map { "\($0.label) \(String(format: "%.3f", $0.value))" }.joined(separator: ", ")))
 }
 
-runExample("ActivationPatchingExperiment", run)
+runExample(options, run)

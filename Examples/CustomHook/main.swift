@@ -65,21 +65,28 @@ struct Tripwire: Error, CustomStringConvertible {
     var description: String { "the tripwire hook threw" }
 }
 
-func run(_ arguments: [String]) throws {
-    let args = try ExampleArguments(arguments, options: ["--previous", "--induction", "--batch", "--length"])
+let options = OptionTable(command: "CustomHook", arguments: [
+    .optional("MODEL_DIR", help: "a TransformerLens or Hugging Face model directory (default: the committed trained model)"),
+], options: [
+    .head("--previous", default: Head(layer: 0, head: 3), help: "the previous-token head to observe, scale and knock out"),
+    .head("--induction", default: Head(layer: 1, head: 0), help: "an induction head"),
+    .integer("--batch", minimum: 1, default: 8, help: "sequences of repeated random tokens"),
+    .integer("--length", minimum: 4, default: 32, help: "tokens in each half of a sequence"),
+], summary: "writes an observer hook and an intervention hook, composes them with ready-made ones, and attaches hooks three ways.")
+
+func run(_ args: ParsedArguments) throws {
 
     let directory = args.modelDirectory(default: "Tests/Fixtures/trained/recipeR-2L-s0/final")
     let model = try HookedTransformer.load(directory: directory)
     let config = model.config
-    let previous = try parseHead(args["--previous"] ?? "0.3", model)
-    let induction = try parseHead(args["--induction"] ?? "1.0", model)
-    let batch = try args.integer("--batch", default: 8, minimum: 1)
-    let length = try args.integer("--length", default: 32, minimum: 4)
+    let previous = try args.head("--previous", layers: config.nLayers, heads: config.nHeads)
+    let induction = try args.head("--induction", layers: config.nLayers, heads: config.nHeads)
+    let batch = args.integer("--batch"), length = args.integer("--length")
     guard length <= config.dVocab, 2 * length <= config.nCtx else {
         throw UsageError(description: "--length \(length): need length ≤ d_vocab (\(config.dVocab)) and 2 × length ≤ n_ctx (\(config.nCtx))")
     }
     let tokens = RepeatedRandomTokens.batch(count: batch, length: length, vocabularySize: config.dVocab, seed: 0)
-    let p = "L\(previous.layer)H\(previous.head)", ind = "L\(induction.layer)H\(induction.head)"
+    let p = previous.description, ind = induction.description
     func f(_ x: Float) -> String { String(format: "%.4f", x) }
 
     print("model: \(config.modelName) (\(config.nLayers) layers × \(config.nHeads) heads) from \(directory.path)")
@@ -172,4 +179,4 @@ func run(_ arguments: [String]) throws {
     print("  after resetHooks(includingPermanent: true): \(model.attachedHooks.count)")
 }
 
-runExample("CustomHook", run)
+runExample(options, run)

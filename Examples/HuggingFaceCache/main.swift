@@ -17,8 +17,14 @@
 import Foundation
 import ExampleSupport
 
-func run(_ arguments: [String]) throws {
-    let args = try ExampleArguments(arguments, options: ["--tokens", "--out"])
+let options = OptionTable(command: "HuggingFaceCache", arguments: [
+    .optional("HF_GPT2_DIR", help: "a Hugging Face GPT-2 directory (default: Tests/Fixtures/hf/gpt2tiny)"),
+], options: [
+    .integers("--tokens", "ID,ID,…", default: [10, 20, 30, 40, 10, 20, 30], help: "the token ids"),
+    .string("--out", "FILE.safetensors", help: "write the whole cache, with tokens and logits"),
+], summary: "loads a Hugging Face checkpoint, caches every activation under its TransformerLens name and prints the top predictions.")
+
+func run(_ args: ParsedArguments) throws {
 
     let directory = args.modelDirectory(default: "Tests/Fixtures/hf/gpt2tiny")
     for file in ["config.json", "model.safetensors"] where !FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) {
@@ -29,13 +35,7 @@ func run(_ arguments: [String]) throws {
     let config = model.config
 
     // The token ids.
-    let tokenText = args["--tokens"] ?? "10,20,30,40,10,20,30"
-    let ids = try tokenText.split(separator: ",").map { part -> Int in
-        guard let id = Int(part.trimmingCharacters(in: .whitespaces)) else {
-            throw UsageError(description: "--tokens expects comma-separated integer ids (e.g. 10,20,30), found \"\(part)\"")
-        }
-        return id
-    }
+    let ids = args.integers("--tokens")
     let tokens = IntTensor([ids])  // [1, pos]; the model checks the ids against its vocabulary and n_ctx
 
     let (logits, cache) = try model.runWithCache(tokens)
@@ -83,7 +83,7 @@ func run(_ arguments: [String]) throws {
     }
 
     // The whole cache as safetensors, under TransformerLens's names.
-    if let out = args["--out"] {
+    if let out = args.string(ifGiven: "--out") {
         var values: [(name: String, value: SafetensorsValue)] = [("tokens", .int(tokens)), ("logits", .float(logits))]
         values += cache.map { (name: $0.name.rawValue, value: SafetensorsValue.float($0.value)) }
         try SafetensorsFile.write(values, metadata: ["format": "swiftlens-cache", "model": config.modelName], to: URL(fileURLWithPath: out))
@@ -92,4 +92,4 @@ func run(_ arguments: [String]) throws {
     }
 }
 
-runExample("HuggingFaceCache", run)
+runExample(options, run)

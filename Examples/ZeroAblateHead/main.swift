@@ -16,18 +16,24 @@
 import Foundation
 import ExampleSupport
 
-func run(_ arguments: [String]) throws {
-    // Arguments: an optional model directory, then options.
-    let args = try ExampleArguments(arguments, options: ["--head", "--contrast", "--batch", "--length", "--seed"])
+let options = OptionTable(command: "ZeroAblateHead", arguments: [
+    .optional("MODEL_DIR", help: "a TransformerLens or Hugging Face model directory (default: the committed trained model)"),
+], options: [
+    .head("--head", default: Head(layer: 1, head: 0), help: "the head to zero-ablate (by default an induction head)"),
+    .head("--contrast", default: Head(layer: 0, head: 0), help: "a head to compare it with (by default neither kind)"),
+    .integer("--batch", minimum: 1, default: 8, help: "sequences of repeated random tokens"),
+    .integer("--length", minimum: 4, default: 32, help: "tokens in each half of a sequence"),
+    .integer("--seed", "S", default: 0, help: "the seed of the tokens"),
+], summary: "zero-ablates one head and a contrast head, then every head as one sweep, and prints the induction loss.")
+
+func run(_ args: ParsedArguments) throws {
 
     let directory = args.modelDirectory(default: "Tests/Fixtures/trained/recipeR-2L-s0/final")
     let model = try HookedTransformer.load(directory: directory)
     let config = model.config
-    let target = try parseHead(args["--head"] ?? "1.0", model)
-    let contrast = try parseHead(args["--contrast"] ?? "0.0", model)
-    let batch = try args.integer("--batch", default: 8, minimum: 1)
-    let length = try args.integer("--length", default: 32, minimum: 4)
-    let seed = try args.integer("--seed", default: 0, minimum: 0)
+    let target = try args.head("--head", layers: config.nLayers, heads: config.nHeads)
+    let contrast = try args.head("--contrast", layers: config.nLayers, heads: config.nHeads)
+    let batch = args.integer("--batch"), length = args.integer("--length"), seed = args.integer("--seed")
     // RepeatedRandomTokens draws each half without replacement, so it needs length ≤ vocabulary;
     // the model sees 2 × length tokens.
     guard length <= config.dVocab else { throw UsageError(description: "--length \(length) exceeds the vocabulary (\(config.dVocab))") }
@@ -41,7 +47,7 @@ func run(_ arguments: [String]) throws {
 
     // 1. One head at a time, with a hook passed to this call only.
     let clean = try model.inductionLoss(tokens)
-    func ablated(_ head: (layer: Int, head: Int)) throws -> Float {
+    func ablated(_ head: Head) throws -> Float {
         try model.inductionLoss(tokens, hooks: [.zeroAblateHead(layer: head.layer, head: head.head)])
     }
     let targetLoss = try ablated(target)
@@ -51,8 +57,8 @@ func run(_ arguments: [String]) throws {
             + (change ? String(format: "   (%+.4f)", value - clean) : "")
     }
     print(row("clean induction loss:", clean, change: false))
-    print(row("L\(target.layer)H\(target.head) zero-ablated:", targetLoss))
-    print(row("L\(contrast.layer)H\(contrast.head) zero-ablated (contrast):", contrastLoss))
+    print(row("\(target) zero-ablated:", targetLoss))
+    print(row("\(contrast) zero-ablated (contrast):", contrastLoss))
     print()
 
     // 2. Every head, as one sweep: the engine runs the clean input once and resumes each variant
@@ -68,7 +74,7 @@ func run(_ arguments: [String]) throws {
     }
     var ranked: [(label: String, increase: Float)] = []
     for layer in 0..<config.nLayers {
-        for head in 0..<config.nHeads { ranked.append(("L\(layer)H\(head)", grid[layer, head].scalar - scan.baseline)) }
+        for head in 0..<config.nHeads { ranked.append((Head(layer: layer, head: head).description, grid[layer, head].scalar - scan.baseline)) }
     }
     ranked.sort { $0.increase > $1.increase }
     print("largest increases: " + ranked.prefix(3).map { "\($0.label) \(String(format: "%+.3f", $0.increase))" }.joined(separator: ", "))
@@ -77,4 +83,4 @@ func run(_ arguments: [String]) throws {
     print("sweep vs the direct runs above: max difference \(String(format: "%.1e", difference))")
 }
 
-runExample("ZeroAblateHead", run)
+runExample(options, run)

@@ -1,4 +1,5 @@
 import Foundation
+import LensCommandLine
 import SwiftLens
 
 /// `lens cache MODEL --tokens TOKENS --out FILE.safetensors [--process]`: runs a model on token
@@ -10,12 +11,23 @@ import SwiftLens
 /// `config.json` and `model.safetensors`). TOKENS is a JSON array of arrays (inline, or a
 /// `.json` file), or a `.safetensors` file with a `tokens` entry.
 enum CacheCommand {
-    static func run(_ args: Arguments) throws {
-        guard args.positional.count == 2 else { throw UsageError(description: "cache needs a model directory: lens cache MODEL …") }
-        guard let tokensArgument = args.value("--tokens") else { throw UsageError(description: "cache needs --tokens") }
-        guard let out = args.value("--out") else { throw UsageError(description: "cache needs --out FILE.safetensors") }
-        try args.checkFlags(allowed: ["--process"])
-        let model = try HookedTransformer.load(directory: URL(fileURLWithPath: args.positional[1]), process: args.has("--process"))
+    static let options = OptionTable(command: "lens cache", arguments: [
+        .required("MODEL", help: "a TransformerLens or Hugging Face model directory"),
+    ], options: [
+        .string("--tokens", "TOKENS", required: true,
+                help: "token ids: a JSON array of arrays, inline or in a .json file, or a .safetensors file with `tokens`"),
+        .string("--out", "FILE.safetensors", required: true, help: "where to write the activations"),
+        .flag("--process", help: "apply TransformerLens's default weight processing first"),
+    ], summary: """
+        runs MODEL (a TransformerLens or Hugging Face directory) on TOKENS (a JSON array of
+        arrays, inline or in a .json file, or a .safetensors file with a `tokens` entry) and
+        writes every activation under its hook name, plus logits, loss_per_token and loss.
+        --process applies TransformerLens's default weight processing first.
+        """)
+
+    static func run(_ args: ParsedArguments) throws {
+        let tokensArgument = args.string("--tokens"), out = args.string("--out")
+        let model = try HookedTransformer.load(directory: URL(fileURLWithPath: args.argument("MODEL")), process: args.flag("--process"))
         let tokens = try readTokens(tokensArgument)
         let (logits, cache) = try model.runWithCache(tokens)
         var values: [(name: String, value: SafetensorsValue)] = [("tokens", .int(tokens)), ("logits", .float(logits))]

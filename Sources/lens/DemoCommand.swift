@@ -1,20 +1,24 @@
 import Foundation
+import LensCommandLine
 import SwiftLens
 
 /// `lens demo`: the induction-head story in one command — train (or load) Recipe R's 2-layer
 /// attention-only model, find its previous-token and induction heads, ablate them, print a
 /// report and write an HTML report with the figures.
 enum DemoCommand {
-    static let usage = """
-      demo [--load DIR] [--steps N] [--seed S] [--out DIR] [--quiet]
-          the README's main job: trains Recipe R's 2-layer attention-only model (2,500 steps, about
-          30 s; or --load a `lens train` run or model directory), finds its previous-token and
-          induction heads on repeated random tokens, ablates them one by one and together (loss on
-          the repeated half, in-context-learning score), prints a report and writes an HTML report
-          with the figures to DIR/report/index.html (default DIR: runs/demo).
-    """
-
-    static let valued: Set<String> = ["--load", "--steps", "--seed", "--out"]
+    static let options = OptionTable(command: "lens demo", options: [
+        .string("--load", "DIR", help: "analyse this `lens train` run or model directory instead of training"),
+        .integer("--steps", default: 2500, help: "training steps"),
+        .integer("--seed", "S", default: 0, help: "the seed of the model and its training data"),
+        .string("--out", "DIR", default: "runs/demo", help: "where the model, metrics and DIR/report/index.html go"),
+        .flag("--quiet", help: "no training progress lines"),
+    ], summary: """
+        the README's main job: trains Recipe R's 2-layer attention-only model (2,500 steps, about
+        30 s; or --load a `lens train` run or model directory), finds its previous-token and
+        induction heads on repeated random tokens, ablates them one by one and together (loss on
+        the repeated half, in-context-learning score), prints a report and writes an HTML report
+        with the figures to DIR/report/index.html (default DIR: runs/demo).
+        """)
 
     /// Everything the demo measured, for the text and HTML reports.
     struct Findings {
@@ -38,11 +42,10 @@ enum DemoCommand {
         var tokenLoss: (clean: [Float], ablated: [Float])
     }
 
-    static func run(_ args: Arguments) throws {
-        try args.checkFlags(allowed: ["--quiet"])
+    static func run(_ args: ParsedArguments) throws {
         let clock = ContinuousClock(), start = clock.now
-        let out = URL(fileURLWithPath: args.value("--out") ?? "runs/demo")
-        let quiet = args.has("--quiet")
+        let out = URL(fileURLWithPath: args.string("--out"))
+        let quiet = args.flag("--quiet")
         let (model, summary) = try obtainModel(args, out: out, quiet: quiet)
         let findings = try analyse(model, summary: summary)
         report(findings)
@@ -52,8 +55,8 @@ enum DemoCommand {
 
     // MARK: Model
 
-    static func obtainModel(_ args: Arguments, out: URL, quiet: Bool) throws -> (HookedTransformer, InductionSummary?) {
-        if let path = args.value("--load") {
+    static func obtainModel(_ args: ParsedArguments, out: URL, quiet: Bool) throws -> (HookedTransformer, InductionSummary?) {
+        if let path = args.string(ifGiven: "--load") {
             let directory = URL(fileURLWithPath: path)
             let fm = FileManager.default
             let modelDirectory = fm.fileExists(atPath: directory.appendingPathComponent("final/config.json").path)
@@ -64,7 +67,7 @@ enum DemoCommand {
             print("loaded \(model.config.modelName) from \(modelDirectory.path)")
             return (model, try metrics.map { try InductionSummary.read(from: $0) })
         }
-        let steps = try args.integer("--steps", default: 2500), seed = try args.integer("--seed", default: 0)
+        let steps = args.integer("--steps"), seed = args.integer("--seed")
         var recipe = InductionRecipe.recipeR(layers: 2, seed: UInt64(seed))
         recipe.training.steps = steps
         let trainer = try recipe.makeTrainer()
@@ -131,7 +134,7 @@ enum DemoCommand {
     // MARK: Text report
 
     static func name(_ heads: [(layer: Int, head: Int)]) -> String {
-        heads.isEmpty ? "none" : heads.map { "L\($0.layer)H\($0.head)" }.joined(separator: ", ")
+        heads.isEmpty ? "none" : heads.map { Head(layer: $0.layer, head: $0.head).description }.joined(separator: ", ")
     }
 
     static func report(_ f: Findings) {

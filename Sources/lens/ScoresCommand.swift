@@ -1,4 +1,5 @@
 import Foundation
+import LensCommandLine
 import SwiftLens
 
 /// `lens scores MODEL`: what every head of a model does, in one table — the attention scores on
@@ -6,36 +7,42 @@ import SwiftLens
 /// `detect_head` scores, the logit-based copying score and the OV-circuit copying scores — then
 /// the strongest Q/K/V compositions beside the random baseline.
 enum ScoresCommand {
-    static let usage = """
-      scores MODEL [--rrt L[xB] [--seed S] | --tokens TOKENS] [--process] [--threshold T] [--top N]
-             [--top1] [--out FILE.json|.safetensors]
-          a per-head table: attention to the previous token, the duplicate and the induction target
-          on repeated random tokens (default --rrt min(50, n_ctx/2)x8); TransformerLens's detect_head
-          ("mul") for the same three patterns; the logit copying score; the OV-circuit eigenvalue
-          score Re Σλ / Σ|λ| (and top-1 accuracy, by default only for vocabularies ≤ 4096, --top1
-          to force); then the --top N (default 8) Q-, K- and V-composition scores with the random
-          baseline, and the heads scoring above --threshold (default 0.4) named.
-    """
+    static let options = OptionTable(command: "lens scores", arguments: [
+        .required("MODEL", help: "a TransformerLens or Hugging Face model directory"),
+    ], options: [
+        SweepCommands.rrt.withHelp("repeated random tokens: B sequences of L, each repeated (default min(50, n_ctx/2)x8)"),
+        SweepCommands.seed,
+        .string("--tokens", "TOKENS", help: "score on these tokens instead (JSON array of arrays, .json or .safetensors)"),
+        .flag("--process", help: "apply TransformerLens's default weight processing first"),
+        .number("--threshold", "T", minimum: 0, default: 0.4, help: "name the heads scoring above T"),
+        .integer("--top", default: 8, help: "list the N strongest Q-, K- and V-compositions"),
+        .flag("--top1", help: "also compute the OV top-1 accuracy for vocabularies over 4096"),
+        .string("--out", "FILE.json|.safetensors", help: "write every score"),
+    ], summary: """
+        a per-head table: attention to the previous token, the duplicate and the induction target
+        on repeated random tokens (default --rrt min(50, n_ctx/2)x8); TransformerLens's detect_head
+        ("mul") for the same three patterns; the logit copying score; the OV-circuit eigenvalue
+        score Re Σλ / Σ|λ| (and top-1 accuracy, by default only for vocabularies ≤ 4096, --top1
+        to force); then the --top N (default 8) Q-, K- and V-composition scores with the random
+        baseline, and the heads scoring above --threshold (default 0.4) named. --tokens and --rrt
+        exclude each other.
+        """)
 
-    static let valued: Set<String> = ["--rrt", "--seed", "--tokens", "--threshold", "--top", "--out"]
-
-    static func run(_ args: Arguments) throws {
-        try args.checkFlags(allowed: ["--process", "--top1"])
-        guard args.positional.count == 2 else { throw UsageError(description: "scores needs a model directory: lens scores MODEL …") }
-        let model = try HookedTransformer.load(directory: URL(fileURLWithPath: args.positional[1]), process: args.has("--process"))
+    static func run(_ args: ParsedArguments) throws {
+        let modelPath = args.argument("MODEL")
+        let model = try HookedTransformer.load(directory: URL(fileURLWithPath: modelPath), process: args.flag("--process"))
         let config = model.config
-        let threshold = try number(args.value("--threshold"), name: "--threshold", default: 0.4)
-        let top = Int(try number(args.value("--top"), name: "--top", default: 8))
+        let threshold = args.number("--threshold"), top = args.integer("--top")
 
         let tokens: IntTensor
-        if let t = args.value("--tokens") {
-            guard args.value("--rrt") == nil else { throw UsageError(description: "give --tokens or --rrt, not both") }
+        if let t = args.string(ifGiven: "--tokens") {
+            guard !args.isGiven("--rrt") else { throw UsageError(description: "give --tokens or --rrt, not both") }
             tokens = try CacheCommand.readTokens(t)
         } else {
             let length = min(50, config.nCtx / 2, config.dVocab)
             guard length >= 2 else { throw UsageError(description: "the model's context (\(config.nCtx)) is too short for repeated tokens") }
-            tokens = try SweepCommands.repeatedTokens(args.value("--rrt") ?? "\(length)x8", vocabulary: config.dVocab,
-                                                      seed: UInt64(args.value("--seed").flatMap(Int.init) ?? 0))
+            let shape = args.value(ifGiven: "--rrt") ?? SweepCommands.RepeatedTokenShape(length: length, count: 8)
+            tokens = try SweepCommands.repeatedTokens(shape, vocabulary: config.dVocab, seed: UInt64(args.integer("--seed")))
         }
         guard tokens.shape[1] <= config.nCtx else {
             throw UsageError(description: "tokens of length \(tokens.shape[1]) exceed the model's n_ctx (\(config.nCtx))")
@@ -60,17 +67,17 @@ enum ScoresCommand {
         if repeated {
             columns.append(("copy", "copying_logit", try CopyingScore.measure(model, repeatedTokens: tokens, cache: cache)))
         }
-        let ov = try model.copyingScores(topOneAccuracy: args.has("--top1") || config.dVocab <= 4096)
+        let ov = try model.copyingScores(topOneAccuracy: args.flag("--top1") || config.dVocab <= 4096)
         columns.append(("ov-eig", "copying_ov_eigenvalues", ov.eigenvalueScore))
         if let top1 = ov.topOneAccuracy { columns.append(("ov-top1", "copying_ov_top1", top1)) }
 
-        print("\(config.modelName.isEmpty ? args.positional[1] : config.modelName): \(config.nLayers) layers × \(config.nHeads) heads; "
+        print("\(config.modelName.isEmpty ? modelPath : config.modelName): \(config.nLayers) layers × \(config.nHeads) heads; "
               + "tokens \(tokens.shape)\(repeated ? " (repeated, L = \(tokens.shape[1] / 2))" : "")")
         if !repeated { print("(the tokens are not [r, r] repeats: previous/duplicate/induction attention and the copying score need --rrt)") }
         print("head   " + columns.map { String(repeating: " ", count: max(0, 7 - $0.name.count)) + $0.name + " " }.joined())
         for l in 0..<config.nLayers {
             for h in 0..<config.nHeads {
-                let label = "L\(l)H\(h)".padding(toLength: 7, withPad: " ", startingAt: 0)
+                let label = Head(layer: l, head: h).description.padding(toLength: 7, withPad: " ", startingAt: 0)
                 print(label + columns.map { String(format: "%7.3f ", $0.values[l, h].scalar) }.joined())
             }
         }
@@ -103,7 +110,7 @@ enum ScoresCommand {
             }
         }
 
-        guard let out = args.value("--out") else { return }
+        guard let out = args.string(ifGiven: "--out") else { return }
         let url = URL(fileURLWithPath: out)
         if out.hasSuffix(".safetensors") {
             var values: [(name: String, value: SafetensorsValue)] = [("tokens", .int(tokens))]
@@ -142,16 +149,8 @@ enum ScoresCommand {
     static func headList(_ scores: Tensor, above threshold: Float) -> [String] {
         (0..<scores.shape[0]).flatMap { l in
             (0..<scores.shape[1]).compactMap { h in
-                scores[l, h].scalar > threshold ? String(format: "L%dH%d (%.2f)", l, h, scores[l, h].scalar) : nil
+                scores[l, h].scalar > threshold ? "\(Head(layer: l, head: h)) " + String(format: "(%.2f)", scores[l, h].scalar) : nil
             }
         }
-    }
-
-    static func number(_ text: String?, name: String, default value: Float) throws -> Float {
-        guard let text else { return value }
-        guard let parsed = Float(text), parsed.isFinite, parsed >= 0 else {
-            throw UsageError(description: "\(name) expects a non-negative number, found \(text)")
-        }
-        return parsed
     }
 }

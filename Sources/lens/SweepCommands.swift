@@ -1,102 +1,143 @@
 import Foundation
+import LensCommandLine
 import SwiftLens
 
 /// `lens ablate`, `lens patch` and `lens merge`: ablation scans and activation, attribution
 /// and path patching from the command line, on the sweep engine, with shards that merge.
 enum SweepCommands {
-    static let usage = """
-      ablate MODEL (--tokens TOKENS | --rrt L[xB] [--seed S]) [--over heads|neurons|positions]
-             [--ablation zero|mean|resample --resample-tokens TOKENS] [--activation resid_pre]
-             [--metric induction-loss|loss|logit-diff:A,B] [--shard i/n] [--out FILE.json|.safetensors]
-          ablates every head (neuron, or position of an activation) in turn and measures the metric
-          (default: induction loss on repeated random tokens, TransformerLens's evals slicing).
-      patch MODEL --clean TOKENS --corrupted TOKENS [--activation z] [--axes layer,head]
-            [--metric logit-diff[:A,B]] [--attribution] [--path-from L.H,… --component q|k|v]
-            [--shard i/n] [--out FILE.json|.safetensors]
-          activation patching of the clean run into the corrupted one over a grid (TransformerLens's
-          get_act_patch_*: --activation resid_pre --axes layer,pos; z layer,pos,head; pattern
-          layer,head,dest_pos …); --attribution estimates the grid from one backward pass;
-          --path-from patches sender heads into every later head's q, k or v only. The default
-          metric is the logit difference at the last position between the clean run's top token
-          and the corrupted run's (or the clean runner-up).
-      merge OUT.json PART.json…
-          joins the shards of one sweep (written with --shard i/n --out PART.json).
-    """
+    // MARK: Options
 
-    static let valued: Set<String> = ["--tokens", "--rrt", "--seed", "--over", "--ablation", "--resample-tokens", "--activation",
-                                      "--metric", "--shard", "--out", "--clean", "--corrupted", "--axes", "--path-from", "--component"]
+    /// `--rrt L[xB]`, shared with `lens scores`.
+    static let rrt = CommandOption.custom("--rrt", "L[xB]", expects: "L or LxB with positive sizes (e.g. 32x8)",
+                                          help: "repeated random tokens: B (default 8) sequences of L tokens, each repeated",
+                                          parse: RepeatedTokenShape.init(parsing:))
+    static let seed = CommandOption.integer("--seed", "S", default: 0, help: "the seed of the --rrt tokens")
+    static let shard = CommandOption.custom("--shard", "i/n", expects: "a shard i/n", help: "run only shard i of n (merge the parts)",
+                                            parse: { try Shard(parsing: $0) })
+    static let out = CommandOption.string("--out", "FILE.json|.safetensors", help: "write the result")
+    static let quiet = CommandOption.flag("--quiet", help: "no progress line")
+    static let model = PositionalArgument.required("MODEL", help: "a TransformerLens or Hugging Face model directory")
+
+    static let ablateOptions = OptionTable(command: "lens ablate", arguments: [model], options: [
+        .string("--tokens", "TOKENS", help: "the input: JSON array of arrays, inline or in a .json file, or a .safetensors file"),
+        rrt, seed,
+        .choice("--over", ["heads", "neurons", "positions"], default: "heads", help: "what to ablate, one at a time"),
+        .choice("--ablation", ["zero", "mean", "resample"], default: "zero", help: "how to ablate"),
+        .string("--resample-tokens", "TOKENS", help: "the tokens whose activations --ablation resample draws from"),
+        .string("--activation", "NAME", default: "resid_pre", help: "the activation whose positions --over positions ablates"),
+        .string("--metric", "induction-loss|loss|logit-diff:A,B", default: "induction-loss", help: "what to measure"),
+        shard, out, quiet,
+    ], summary: """
+        ablates every head (neuron, or position of an activation) in turn and measures the metric
+        (default: induction loss on repeated random tokens, TransformerLens's evals slicing).
+        The input is --tokens or --rrt.
+        """)
+
+    static let patchOptions = OptionTable(command: "lens patch", arguments: [model], options: [
+        .string("--clean", "TOKENS", required: true, help: "the clean run's tokens (JSON array of arrays, .json or .safetensors)"),
+        .string("--corrupted", "TOKENS", required: true, help: "the corrupted run's tokens, of the clean run's shape"),
+        .string("--activation", "NAME", default: "z", help: "the activation to patch (resid_pre, z, pattern, …)"),
+        .list("--axes", "AXIS,…", default: ["layer", "head"], help: "the grid: layer, pos, head, dest_pos, src_pos"),
+        .string("--metric", "logit-diff[:A,B]", help: "the logit difference of tokens A and B (default: chosen from the runs)"),
+        .flag("--attribution", help: "estimate the grid from one backward pass (attribution patching)"),
+        .heads("--path-from", help: "path patching: patch these sender heads into every later head's --component"),
+        .choice("--component", PathPatching.Component.allCases.map(\.rawValue), default: "q", help: "the receivers' input for --path-from"),
+        shard, out, quiet,
+    ], summary: """
+        activation patching of the clean run into the corrupted one over a grid (TransformerLens's
+        get_act_patch_*: --activation resid_pre --axes layer,pos; z layer,pos,head; pattern
+        layer,head,dest_pos …); --attribution estimates the grid from one backward pass;
+        --path-from patches sender heads into every later head's q, k or v only. The default
+        metric is the logit difference at the last position between the clean run's top token
+        and the corrupted run's (or the clean runner-up).
+        """)
+
+    static let mergeOptions = OptionTable(command: "lens merge", arguments: [
+        .required("OUT.json", help: "where to write the merged result"),
+        .many("PART.json", help: "the parts, written with --shard i/n --out PART.json"),
+    ], options: [], summary: "joins the shards of one sweep (written with --shard i/n --out PART.json).")
+
+    /// `--rrt L[xB]`: `count` sequences of `length` distinct random tokens, each repeated.
+    struct RepeatedTokenShape: Sendable {
+        var length: Int
+        var count: Int
+
+        init(length: Int, count: Int) {
+            (self.length, self.count) = (length, count)
+        }
+
+        /// "L" or "LxB" with positive sizes; nil otherwise.
+        init?(parsing spec: String) {
+            let parts = spec.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+            guard (1...2).contains(parts.count), let length = parts[0], let count = parts.count == 2 ? parts[1] : 8,
+                  length > 0, count > 0 else { return nil }
+            self.init(length: length, count: count)
+        }
+    }
 
     // MARK: ablate
 
-    static func ablate(_ args: Arguments) throws {
-        try args.checkFlags(allowed: ["--quiet"])
-        let model = try loadModel(args, command: "ablate")
+    static func ablate(_ args: ParsedArguments) throws {
+        guard !(args.isGiven("--rrt") && args.isGiven("--tokens")) else { throw UsageError(description: "give --tokens or --rrt, not both") }
+        let model = try loadModel(args)
         let tokens: IntTensor
-        if let spec = args.value("--rrt") {
-            tokens = try repeatedTokens(spec, vocabulary: model.config.dVocab, seed: UInt64(args.value("--seed").flatMap(Int.init) ?? 0))
-        } else if let t = args.value("--tokens") {
+        if let shape = args.value(ifGiven: "--rrt", as: RepeatedTokenShape.self) {
+            tokens = try repeatedTokens(shape, vocabulary: model.config.dVocab, seed: UInt64(args.integer("--seed")))
+        } else if let t = args.string(ifGiven: "--tokens") {
             tokens = try CacheCommand.readTokens(t)
         } else {
             throw UsageError(description: "ablate needs --tokens TOKENS or --rrt L[xB] (repeated random tokens)")
         }
-        let metric = try parseMetric(args.value("--metric") ?? "induction-loss", tokens: tokens, model: model)
+        let metric = try parseMetric(args.string("--metric"), tokens: tokens, model: model)
         let ablation: Ablation
-        switch args.value("--ablation") ?? "zero" {
+        switch args.string("--ablation") {
         case "zero": ablation = .zero
         case "mean": ablation = .mean()
         case "resample":
-            guard let t = args.value("--resample-tokens") else { throw UsageError(description: "--ablation resample needs --resample-tokens") }
+            guard let t = args.string(ifGiven: "--resample-tokens") else { throw UsageError(description: "--ablation resample needs --resample-tokens") }
             ablation = .resample(from: try CacheCommand.readTokens(t))
         case let other: throw UsageError(description: "--ablation must be zero, mean or resample, found \(other)")
         }
         let sweep: Sweep
-        switch args.value("--over") ?? "heads" {
+        switch args.string("--over") {
         case "heads": sweep = try .headAblation(model, tokens: tokens, metric: metric, ablation: ablation)
         case "neurons": sweep = try .neuronAblation(model, tokens: tokens, metric: metric, ablation: ablation)
         case "positions":
-            sweep = try .positionAblation(model, tokens: tokens, metric: metric, activation: { getActName(args.value("--activation") ?? "resid_pre", $0) },
+            sweep = try .positionAblation(model, tokens: tokens, metric: metric, activation: { getActName(args.string("--activation"), $0) },
                                           ablation: ablation)
         case let other: throw UsageError(description: "--over must be heads, neurons or positions, found \(other)")
         }
-        try run(sweep, args: args, title: "ablation (\(args.value("--ablation") ?? "zero"), metric \(args.value("--metric") ?? "induction-loss"))")
+        try run(sweep, args: args, title: "ablation (\(args.string("--ablation")), metric \(args.string("--metric")))")
     }
 
     // MARK: patch
 
-    static func patch(_ args: Arguments) throws {
-        try args.checkFlags(allowed: ["--attribution", "--quiet"])
-        let model = try loadModel(args, command: "patch")
-        guard let cleanArgument = args.value("--clean"), let corruptedArgument = args.value("--corrupted") else {
-            throw UsageError(description: "patch needs --clean TOKENS and --corrupted TOKENS")
-        }
+    static func patch(_ args: ParsedArguments) throws {
+        let model = try loadModel(args)
+        let cleanArgument = args.string("--clean"), corruptedArgument = args.string("--corrupted")
         let clean = try CacheCommand.readTokens(cleanArgument), corrupted = try CacheCommand.readTokens(corruptedArgument)
         guard clean.shape == corrupted.shape else {
             throw UsageError(description: "--clean \(clean.shape) and --corrupted \(corrupted.shape) must have one shape")
         }
         let (cleanLogits, cleanCache) = try model.runWithCache(clean)
-        let (answer, wrong) = try answerTokens(args.value("--metric"), model: model, cleanLogits: cleanLogits, corrupted: corrupted)
+        let (answer, wrong) = try answerTokens(args.string(ifGiven: "--metric"), model: model, cleanLogits: cleanLogits, corrupted: corrupted)
         let metric = SweepMetric.logitDifference(answer: answer, wrong: wrong)
-        if let senders = args.value("--path-from") {
-            let parsed: [(layer: Int, head: Int)] = try senders.split(separator: ",").map { item in
-                let p = item.split(separator: ".").compactMap { Int($0) }
-                guard p.count == 2 else { throw UsageError(description: "--path-from expects LAYER.HEAD,…, found \(item)") }
-                return (p[0], p[1])
-            }
-            guard let component = PathPatching.Component(rawValue: args.value("--component") ?? "q") else {
+        if let senders = try args.heads(ifGiven: "--path-from", layers: model.config.nLayers, heads: model.config.nHeads) {
+            guard let component = PathPatching.Component(rawValue: args.string("--component")) else {
                 throw UsageError(description: "--component must be q, k or v")
             }
-            let sweep = try PathPatching.sweep(model, corrupted: corrupted, clean: cleanCache, metric: metric, senders: parsed,
+            let sweep = try PathPatching.sweep(model, corrupted: corrupted, clean: cleanCache, metric: metric, senders: senders.map { ($0.layer, $0.head) },
                                                component: component)
-            return try run(sweep, args: args, title: "path patching from \(senders) into \(component.rawValue) (logit difference \(answer) − \(wrong))")
+            return try run(sweep, args: args, title: "path patching from \(senders.map(\.description).joined(separator: ",")) into \(component.rawValue) (logit difference \(answer) − \(wrong))")
         }
-        let activation = args.value("--activation") ?? "z"
-        let axes: [PatchAxis] = try (args.value("--axes") ?? "layer,head").split(separator: ",").map { name in
-            guard let axis = PatchAxis(rawValue: String(name)) else {
+        let activation = args.string("--activation")
+        let axes: [PatchAxis] = try args.strings("--axes").map { name in
+            guard let axis = PatchAxis(rawValue: name) else {
                 throw UsageError(description: "--axes takes layer, pos, head, dest_pos, src_pos; found \(name)")
             }
             return axis
         }
-        if args.has("--attribution") {
+        if args.flag("--attribution") {
             let (change, base) = try AttributionPatching.estimate(model, corrupted: corrupted, clean: cleanCache,
                                                                   activation: { getActName(activation, $0) }, axes: axes) { $0[.all, -1, answer].mean() - $0[.all, -1, wrong].mean() }
             let labels = (0..<change.count).map { i in
@@ -117,12 +158,10 @@ enum SweepCommands {
 
     // MARK: merge
 
-    static func merge(_ args: Arguments) throws {
-        try args.checkFlags(allowed: [])
-        guard args.positional.count >= 3 else { throw UsageError(description: "merge needs OUT.json and at least one PART.json") }
-        let parts = try args.positional.dropFirst(2).map { try SweepResult.read(from: URL(fileURLWithPath: $0)) }
+    static func merge(_ args: ParsedArguments) throws {
+        let parts = try args.arguments("PART.json").map { try SweepResult.read(from: URL(fileURLWithPath: $0)) }
         let merged = try SweepResult.merging(parts)
-        let out = URL(fileURLWithPath: args.positional[1])
+        let out = URL(fileURLWithPath: args.argument("OUT.json"))
         try merged.write(to: out)
         let missing = merged.values.filter { $0 == nil }.count
         print("merged \(parts.count) part(s) (shards \(merged.shards.map(\.description).joined(separator: ", "))) into \(out.path)"
@@ -131,19 +170,16 @@ enum SweepCommands {
 
     // MARK: Shared
 
-    static func loadModel(_ args: Arguments, command: String) throws -> HookedTransformer {
-        guard args.positional.count == 2 else { throw UsageError(description: "\(command) needs a model directory: lens \(command) MODEL …") }
-        return try HookedTransformer.load(directory: URL(fileURLWithPath: args.positional[1]))
+    static func loadModel(_ args: ParsedArguments) throws -> HookedTransformer {
+        try HookedTransformer.load(directory: URL(fileURLWithPath: args.argument("MODEL")))
     }
 
-    /// "L" or "LxB": B (default 8) sequences of L distinct random tokens, repeated.
-    static func repeatedTokens(_ spec: String, vocabulary: Int, seed: UInt64) throws -> IntTensor {
-        let parts = spec.split(separator: "x").map { Int($0) }
-        guard (1...2).contains(parts.count), parts.allSatisfy({ ($0 ?? 0) > 0 }), let length = parts[0] else {
-            throw UsageError(description: "--rrt expects L or LxB (e.g. 32x8), found \(spec)")
+    /// `shape.count` sequences of `shape.length` distinct random tokens, each repeated.
+    static func repeatedTokens(_ shape: RepeatedTokenShape, vocabulary: Int, seed: UInt64) throws -> IntTensor {
+        guard shape.length <= vocabulary else {
+            throw UsageError(description: "--rrt length \(shape.length) exceeds the vocabulary (\(vocabulary))")
         }
-        guard length <= vocabulary else { throw UsageError(description: "--rrt length \(length) exceeds the vocabulary (\(vocabulary))") }
-        return RepeatedRandomTokens.batch(count: parts.count == 2 ? parts[1]! : 8, length: length, vocabularySize: vocabulary, seed: seed)
+        return RepeatedRandomTokens.batch(count: shape.count, length: shape.length, vocabularySize: vocabulary, seed: seed)
     }
 
     static func parseMetric(_ text: String, tokens: IntTensor, model: HookedTransformer) throws -> SweepMetric {
@@ -176,9 +212,9 @@ enum SweepCommands {
         return (order[0], corruptedTop == order[0] ? order[1] : corruptedTop)
     }
 
-    static func run(_ sweep: Sweep, args: Arguments, title: String) throws {
-        let shard = try args.value("--shard").map { try Shard(parsing: $0) } ?? .whole
-        let terminal = isatty(STDERR_FILENO) != 0 && !args.has("--quiet")
+    static func run(_ sweep: Sweep, args: ParsedArguments, title: String) throws {
+        let shard = args.value(ifGiven: "--shard", as: Shard.self) ?? .whole
+        let terminal = isatty(STDERR_FILENO) != 0 && !args.flag("--quiet")
         let result = try sweep.run(shard: shard) { p in
             guard terminal else { return }
             FileHandle.standardError.write(Data(String(format: "\r%d/%d variants  %.1f/s  ETA %.0f s   ", p.done, p.total,
@@ -189,7 +225,7 @@ enum SweepCommands {
     }
 
     /// Prints the result (a table for 2-D grids, else the largest effects) and writes it.
-    static func report(_ result: SweepResult, args: Arguments, title: String) throws {
+    static func report(_ result: SweepResult, args: ParsedArguments, title: String) throws {
         print(title)
         if !result.baseline.isNaN { print(String(format: "base run: %.4f", result.baseline)) }
         if result.isComplete, result.shape.count == 2 {
@@ -205,7 +241,7 @@ enum SweepCommands {
         let reference = result.baseline.isNaN ? 0 : result.baseline
         let top = present.sorted { abs($0.1 - reference) > abs($1.1 - reference) }.prefix(5)
         print("largest effects: " + top.map { String(format: "%@ %.4f", result.labels[$0.0], $0.1) }.joined(separator: ", "))
-        guard let out = args.value("--out") else { return }
+        guard let out = args.string(ifGiven: "--out") else { return }
         let url = URL(fileURLWithPath: out)
         if out.hasSuffix(".safetensors") {
             let tensor = try result.tensor()

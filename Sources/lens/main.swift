@@ -1,97 +1,57 @@
 import Foundation
+import LensCommandLine
 import SwiftLens
 
-let usage = """
-usage: lens <command> [options]
+/// Every command's option table, in the order `lens help` lists them.
+let commands: [OptionTable] = [DemoCommand.options] + BenchCommand.suites.map(\.table)
+    + [CacheCommand.options, TrainCommand.options, SweepCommands.ablateOptions, SweepCommands.patchOptions,
+       SweepCommands.mergeOptions, ScoresCommand.options]
 
-commands:
-\(DemoCommand.usage)
-  bench kernels [--json FILE] [--quick] [--no-numpy] [--shapes MxKxN,…] [--cold]
-      GEMM GFLOP/s (1 and 2 threads), exp and row-softmax ns/element, beside numpy measured
-      in the same run (Scripts/bench_numpy.py), with the ratio and the target for each row.
-      --shapes times other GEMM shapes; --cold streams B from memory (a new B each run).
-  bench forward [--json FILE] [--quick] [--only TEXT]
-      forward, runWithCache (TransformerLens's default hook set; and with hook_result) and a
-      zero-ablation run of attn2l-512 and the GPT-2-small shape
-      (random weights): median time, tokens/s, peak RSS, targets. --only runs the workloads
-      whose label ("gpt2-small 1×1024 runWithCache") contains TEXT.
-  bench train [--json FILE] [--quick]
-      ms per training step of Recipe R's 2-layer model (batch 32, n_ctx 64 and 128) on 1 and
-      2 threads, and the time of one evaluation, against the ≤ 10 ms/step target.
-  bench sweep [--json FILE] [--quick] [--only TEXT]
-      the sweep engine: (a) zero-ablate every head of attn2l-512 at 8×128 repeated tokens
-      (induction loss), (b) the same on the GPT-2-small shape (skipped with --quick), (c) head-output
-      patching over all layers × heads at 1×64; each beside one full forward per variant.
-  cache MODEL --tokens TOKENS --out FILE.safetensors [--process]
-      runs MODEL (a TransformerLens or Hugging Face directory) on TOKENS (a JSON array of
-      arrays, inline or in a .json file, or a .safetensors file with a `tokens` entry) and
-      writes every activation under its hook name, plus logits, loss_per_token and loss.
-      --process applies TransformerLens's default weight processing first.
-\(TrainCommand.usage)
-\(SweepCommands.usage)
-\(ScoresCommand.usage)
-  help
-      this text
-"""
+/// `lens help`: each command's usage line (every option) and what it does.
+let overview = "usage: lens <command> [options]   (lens <command> --help describes each option and its default)\n\ncommands:\n"
+    + commands.map { table in
+        "  " + table.usage.split(separator: "\n").joined(separator: "\n  ") + "\n"
+            + table.summary.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
+    }.joined(separator: "\n")
+    + "\n  lens help\n      this text"
+
+/// Parses `words` with `table` and runs `body`; a ``UsageError`` from `body` gets the table's
+/// usage line, so every error of a command shows how the command is used.
+func runCommand(_ table: OptionTable, _ words: [String], _ body: (ParsedArguments) throws -> Void) throws {
+    let args = try table.parse(words)
+    do {
+        try body(args)
+    } catch let error as UsageError {
+        throw error.of(table)
+    }
+}
 
 func run(_ words: [String]) throws {
     guard let command = words.first else { throw UsageError(description: "no command given") }
+    let rest = Array(words.dropFirst())
     switch command {
-    case "bench":
-        let args = try Arguments(Array(words.dropFirst()), valued: ["--json", "--shapes", "--only"])
-        switch args.positional {
-        case ["kernels"]:
-            try args.checkFlags(allowed: ["--quick", "--no-numpy", "--cold"])
-            var bench = KernelBenchmark()
-            bench.quick = args.has("--quick")
-            bench.coldWeights = args.has("--cold")
-            if let list = args.value("--shapes") {
-                bench.shapes = try list.split(separator: ",").map { item in
-                    let parts = item.split(separator: "x").compactMap { Int($0) }
-                    guard parts.count == 3, parts.allSatisfy({ $0 > 0 }) else {
-                        throw UsageError(description: "--shapes expects MxKxN,… (e.g. 128x768x3072), found \(item)")
-                    }
-                    return (parts[0], parts[1], parts[2])
-                }
-            }
-            try bench.run(numpy: !args.has("--no-numpy"), jsonPath: args.value("--json"))
-        case ["forward"]:
-            try args.checkFlags(allowed: ["--quick"])
-            try ForwardBenchmark(quick: args.has("--quick"), only: args.value("--only")).run(jsonPath: args.value("--json"))
-        case ["sweep"]:
-            try args.checkFlags(allowed: ["--quick"])
-            try SweepBenchmark(quick: args.has("--quick"), only: args.value("--only")).run(jsonPath: args.value("--json"))
-        case ["train"]:
-            try args.checkFlags(allowed: ["--quick"])
-            try TrainBenchmark(quick: args.has("--quick")).run(jsonPath: args.value("--json"))
-        default:
-            throw UsageError(description: "bench needs a suite: kernels, forward, train or sweep")
-        }
-    case "train":
-        try TrainCommand.run(Arguments(Array(words.dropFirst()), valued: TrainCommand.valued))
-    case "ablate":
-        try SweepCommands.ablate(Arguments(words, valued: SweepCommands.valued))
-    case "patch":
-        try SweepCommands.patch(Arguments(words, valued: SweepCommands.valued))
-    case "demo":
-        try DemoCommand.run(Arguments(Array(words.dropFirst()), valued: DemoCommand.valued))
-    case "scores":
-        try ScoresCommand.run(Arguments(words, valued: ScoresCommand.valued))
-    case "merge":
-        try SweepCommands.merge(Arguments(words, valued: []))
-    case "cache":
-        try CacheCommand.run(Arguments(words, valued: ["--tokens", "--out"]))
-    case "help", "--help", "-h":
-        print(usage)
-    default:
-        throw UsageError(description: "unknown command \(command)")
+    case "bench": try BenchCommand.run(rest)
+    case "train": try runCommand(TrainCommand.options, rest, TrainCommand.run)
+    case "ablate": try runCommand(SweepCommands.ablateOptions, rest, SweepCommands.ablate)
+    case "patch": try runCommand(SweepCommands.patchOptions, rest, SweepCommands.patch)
+    case "merge": try runCommand(SweepCommands.mergeOptions, rest, SweepCommands.merge)
+    case "demo": try runCommand(DemoCommand.options, rest, DemoCommand.run)
+    case "scores": try runCommand(ScoresCommand.options, rest, ScoresCommand.run)
+    case "cache": try runCommand(CacheCommand.options, rest, CacheCommand.run)
+    case "help", "--help", "-h": print(overview)
+    default: throw UsageError(description: "unknown command \(command)")
     }
 }
 
 do {
     try run(Array(CommandLine.arguments.dropFirst()))
+} catch let help as HelpRequest {
+    print(help.text)
 } catch let error as UsageError {
-    FileHandle.standardError.write(Data("lens: \(error)\n\n\(usage)\n".utf8))
+    // A command's error shows its usage line; a missing or unknown command, every command.
+    let hint = error.usage.map { "usage: " + $0.split(separator: "\n").joined(separator: "\n       ") + "\n(\(error.command ?? "lens") --help describes every option)" }
+        ?? overview
+    FileHandle.standardError.write(Data("\(error.command ?? "lens"): \(error)\n\n\(hint)\n".utf8))
     exit(2)
 } catch {
     FileHandle.standardError.write(Data("lens: \(error)\n".utf8))

@@ -1,4 +1,5 @@
 import Foundation
+import LensCommandLine
 import SwiftLens
 import Testing
 
@@ -47,29 +48,82 @@ import Testing
             (["cache", "/nonexistent", "--tokens", "[[1]]", "--out", "/tmp/x"], "config.json"),
             (["cache", model, "--out", "/tmp/x"], "--tokens"),
             (["frobnicate"], "unknown command"),
-            (["train", "--recipe", "X"], "--recipe must be R or U"),
-            (["train", "--layers", "2", "--clamp-previous", "5.0"], "--clamp-previous expects LAYER.HEAD"),
+            (["train", "--recipe", "X"], "--recipe expects R or U, found \"X\""),
+            (["train", "--layers", "2", "--clamp-previous", "5.0"], "--clamp-previous 5.0 does not exist"),
+            (["train", "--clamp-previous", "1x"], "--clamp-previous expects a head LAYER.HEAD"),
             (["train", "--steps", "ten"], "--steps expects a non-negative integer"),
             (["train", "--text", "/nonexistent.txt"], "cannot read /nonexistent.txt"),
             (["train", "--bogus"], "--bogus"),
             (["bench", "train", "--bogus"], "--bogus"),
             (["ablate", model], "--tokens TOKENS or --rrt"),
             (["ablate", model, "--rrt", "99x2"], "exceeds the vocabulary"),
-            (["ablate", model, "--rrt", "10", "--over", "layers"], "--over must be"),
+            (["ablate", model, "--rrt", "10", "--over", "layers"], "--over expects heads, neurons or positions, found \"layers\""),
             (["ablate", model, "--rrt", "10", "--shard", "2/2"], "a shard is written i/n"),
             (["ablate", model, "--rrt", "10", "--metric", "accuracy"], "--metric must be"),
-            (["patch", model, "--clean", "[[1, 2]]"], "--clean TOKENS and --corrupted TOKENS"),
+            (["patch", model, "--clean", "[[1, 2]]"], "missing --corrupted TOKENS"),
             (["patch", model, "--clean", "[[1, 2]]", "--corrupted", "[[1, 2]]", "--axes", "layer,row"], "--axes takes"),
             (["patch", model, "--clean", "[[1, 2]]", "--corrupted", "[[1, 2]]", "--axes", "pos"], "the first axis must be layer"),
-            (["merge", "/tmp/out.json"], "merge needs"),
+            (["merge", "/tmp/out.json"], "lens merge: missing PART.json"),
             (["scores", model, "--rrt", "8", "--tokens", "[[1, 2]]"], "not both"),
-            (["scores", model, "--top", "-1"], "--top expects a non-negative number"),
+            (["scores", model, "--top", "-1"], "--top expects a non-negative integer, found \"-1\""),
             (["scores", model, "--tokens", "[[" + Array(repeating: "1", count: 65).joined(separator: ", ") + "]]"], "exceed the model's n_ctx"),
         ]
         for (arguments, fragment) in cases {
             let (status, output) = try Self.lens(arguments)
             #expect(status != 0 && output.contains(fragment), "\(arguments): \(output)")
         }
+    }
+
+    /// The findings of the redesign issue, through the real executable: each is refused with a
+    /// message naming what was wrong, and a non-zero status.
+    @Test func strictOptionsAreRefusedByTheExecutable() throws {
+        let model = Fixtures.url("classic/gpt2tiny").path
+        let cases: [([String], String)] = [
+            (["ablate", model, "--clean", "x"], "lens ablate: unknown option --clean"),
+            (["train", "--seed", "abc"], "--seed expects a non-negative integer, found \"abc\""),
+            (["scores", model, "--rrt", "8", "--seed", "abc"], "--seed expects a non-negative integer, found \"abc\""),
+            (["patch", model, "--clean", "[[1, 2]]", "--corrupted", "[[1, 2]]", "--path-from", "0.1,1x"], "found \"0.1,1x\" (at \"1x\")"),
+            (["scores", model, "extra"], "unexpected argument \"extra\""),
+            (["demo", "--out"], "--out needs a value"),
+            (["bench", "kernels", "--shapes", "1x2"], "--shapes expects GEMM shapes"),
+            (["bench"], "needs a suite"),
+        ]
+        for (arguments, fragment) in cases {
+            let (status, output) = try Self.lens(arguments)
+            #expect(status == 2 && output.contains(fragment), "\(arguments): \(output)")
+            #expect(!output.contains("Fatal error"), "\(arguments): \(output)")
+        }
+    }
+
+    /// `lens <command> --help` lists, with a line of help each, every option its usage line names
+    /// (both come from the command's table), and exits 0 without checking anything else; `lens
+    /// help` shows every command's usage line.
+    @Test func helpListsEveryOptionOfEachCommand() throws {
+        let (_, overview) = try Self.lens(["help"])
+        let commands = [["demo"], ["train"], ["ablate"], ["patch"], ["merge"], ["scores"], ["cache"],
+                        ["bench", "kernels"], ["bench", "forward"], ["bench", "train"], ["bench", "sweep"]]
+        for command in commands {
+            let (status, help) = try Self.lens(command + ["--help"])
+            #expect(status == 0, "\(command): \(help)")
+            let sections = help.components(separatedBy: "\noptions:\n")
+            try #require(sections.count == 2, "\(command): \(help)")
+            let usage = sections[0].components(separatedBy: "\n\n")[0]
+            #expect(usage.hasPrefix("usage: lens " + command.joined(separator: " ")), "\(help)")
+            let named = usage.split(whereSeparator: { " []\n".contains($0) }).filter { $0.hasPrefix("--") }.map(String.init)
+            let rows = sections[1].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            for option in named {
+                #expect(rows.contains { $0.hasPrefix(option + " ") && $0.count > option.count + 8 }, "\(command) \(option): \(help)")
+            }
+            #expect(named.count + 1 == rows.filter { $0.hasPrefix("-") }.count, "\(command): \(help)")
+            #expect(overview.contains("lens " + command.joined(separator: " ")), "\(command) in lens help")
+        }
+        let (_, train) = try Self.lens(["train", "--help"])
+        for option in ["--recipe R|U", "--clamp-previous L.H", "--weight-decay X", "--checkpoints S,S,…", "--quiet"] {
+            #expect(train.contains("  " + option), "\(option)")
+        }
+        #expect(train.contains("(default: 2500)") && train.contains("(default: 0.4)"))
+        let (cacheStatus, cache) = try Self.lens(["cache", "--help"])
+        #expect(cacheStatus == 0 && cache.contains("--tokens TOKENS") && cache.contains("(required)"), "\(cache)")
     }
 
     @Test func trainWritesMetricsAndReportsThePhaseChange() throws {
@@ -190,5 +244,157 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("final/config.json").path))
         let (badStatus, bad) = try Self.lens(["demo", "--steps", "many"])
         #expect(badStatus != 0 && bad.contains("--steps expects a non-negative integer"), "\(bad)")
+    }
+}
+
+/// The option tables themselves, without a process: what they accept, what they refuse and
+/// with which message, and the help they write.
+@Suite struct OptionTableTests {
+    static let table = OptionTable(command: "lens probe", arguments: [.required("MODEL", help: "a model directory")], options: [
+        .integer("--seed", "S", default: 0, help: "the seed"),
+        .integer("--batch", "B", minimum: 1, help: "sequences"),
+        .number("--lr", minimum: 0, default: 3e-3, help: "learning rate"),
+        .number("--shift", help: "any finite number"),
+        .string("--out", "FILE", help: "where to write"),
+        .string("--tokens", "TOKENS", required: true, help: "the input"),
+        .choice("--over", ["heads", "neurons"], default: "heads", help: "what to sweep"),
+        .list("--axes", "AXIS,…", default: ["layer", "head"], help: "the grid"),
+        .integers("--checkpoints", "S,S,…", help: "steps"),
+        .head("--head", default: Head(layer: 1, head: 0), help: "a head"),
+        .heads("--from", help: "sender heads"),
+        .custom("--shard", "i/n", expects: "a shard i/n", help: "one shard", parse: { try Shard(parsing: $0) }),
+        .flag("--quiet", help: "no progress"),
+    ], summary: "a table with one option of each kind")
+
+    static func parse(_ words: [String]) throws -> ParsedArguments { try table.parse(words) }
+
+    /// The message of the error `words` raise.
+    static func error(_ words: [String], table: OptionTable = table) -> String {
+        do {
+            _ = try table.parse(words)
+            return "accepted"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func valuesAndDefaults() throws {
+        let args = try Self.parse(["m", "--tokens", "[[1]]", "--seed", "7", "--lr=0.5", "--shift", "-2.5", "--over", "NEURONS",
+                                   "--axes", "layer,pos", "--checkpoints", "1,20", "--head", "L0H3", "--from", "0.1,L1H2",
+                                   "--shard", "1/4", "--quiet"])
+        #expect(args.argument("MODEL") == "m" && args.positional == ["m"])
+        #expect(args.integer("--seed") == 7 && args.number("--lr") == 0.5 && args.number(ifGiven: "--shift") == -2.5)
+        #expect(args.string("--over") == "neurons" && args.strings("--axes") == ["layer", "pos"])
+        #expect(args.integers(ifGiven: "--checkpoints") == [1, 20])
+        #expect(try args.head("--head", layers: 2, heads: 4) == Head(layer: 0, head: 3))
+        #expect(try args.heads(ifGiven: "--from", layers: 2, heads: 4) == [Head(layer: 0, head: 1), Head(layer: 1, head: 2)])
+        #expect(args.value(ifGiven: "--shard", as: Shard.self) == (try Shard(parsing: "1/4")))
+        #expect(args.flag("--quiet") && args.isGiven("--seed"))
+
+        let defaults = try Self.parse(["m", "--tokens", "[[1]]"])
+        #expect(defaults.integer("--seed") == 0 && defaults.number("--lr") == 3e-3 && defaults.string("--over") == "heads")
+        #expect(defaults.strings("--axes") == ["layer", "head"])
+        #expect(try defaults.head("--head", layers: 2, heads: 4) == Head(layer: 1, head: 0))
+        #expect(defaults.integer(ifGiven: "--batch") == nil && defaults.string(ifGiven: "--out") == nil && !defaults.flag("--quiet"))
+        #expect(!defaults.isGiven("--seed"))
+        // After --, every word is positional; a negative number is a value, not an option.
+        #expect(try Self.parse(["--tokens", "x", "--shift", "-1", "--", "--odd-name"]).argument("MODEL") == "--odd-name")
+    }
+
+    @Test(arguments: [
+        // (a) an unknown option, named
+        (["m", "--tokens", "x", "--clean", "y"], "unknown option --clean"),
+        (["m", "--tokens", "x", "-v"], "unknown option -v"),
+        // (c) a malformed value, naming the option, what it expects and the value
+        (["m", "--tokens", "x", "--seed", "abc"], "--seed expects a non-negative integer, found \"abc\""),
+        (["m", "--tokens", "x", "--seed", "-1"], "--seed expects a non-negative integer, found \"-1\""),
+        (["m", "--tokens", "x", "--batch", "0"], "--batch expects an integer ≥ 1, found \"0\""),
+        (["m", "--tokens", "x", "--lr", "fast"], "--lr expects a non-negative number, found \"fast\""),
+        (["m", "--tokens", "x", "--shift", "nan"], "--shift expects a number, found \"nan\""),
+        (["m", "--tokens", "x", "--shift", "inf"], "--shift expects a number, found \"inf\""),
+        (["m", "--tokens", "x", "--over", "layers"], "--over expects heads or neurons, found \"layers\""),
+        (["m", "--tokens", "x", "--axes", "layer,,pos"], "--axes expects comma-separated values"),
+        (["m", "--tokens", "x", "--checkpoints", "10,x"], "--checkpoints expects comma-separated non-negative integers"),
+        (["m", "--tokens", "x", "--shard", "4/4"], "--shard expects a shard i/n, found \"4/4\" (a shard is written i/n"),
+        // (e) a malformed head
+        (["m", "--tokens", "x", "--head", "1x"], "--head expects a head LAYER.HEAD (e.g. 1.0, or L1H0), found \"1x\""),
+        (["m", "--tokens", "x", "--head", "1"], "--head expects a head LAYER.HEAD"),
+        (["m", "--tokens", "x", "--head", "-1.0"], "--head expects a head LAYER.HEAD"),
+        (["m", "--tokens", "x", "--head", "L1H"], "--head expects a head LAYER.HEAD"),
+        (["m", "--tokens", "x", "--from", "0.1,2"], "--from expects heads LAYER.HEAD,… (e.g. 0.1,0.3, or L0H1,L0H3), found \"0.1,2\" (at \"2\")"),
+        // values, options and arguments missing or extra
+        (["m", "--tokens"], "--tokens needs a value (--tokens TOKENS)"),
+        (["m", "--tokens", "--quiet"], "--tokens needs a value (--tokens TOKENS), found the option --quiet"),
+        (["m", "--tokens", "x", "--quiet=yes"], "--quiet takes no value, found \"yes\""),
+        (["m", "--tokens", "x", "--seed", "1", "--seed", "2"], "--seed is given twice"),
+        (["m"], "missing --tokens TOKENS: the input"),
+        (["--tokens", "x"], "missing MODEL: a model directory"),
+        (["m", "n", "--tokens", "x"], "unexpected argument \"n\" (lens probe takes MODEL)"),
+    ])
+    func refusedWithAMessage(words: [String], message: String) {
+        let error = Self.error(words)
+        #expect(error.contains(message), "\(words): \(error)")
+    }
+
+    @Test func errorsCarryTheCommandAndItsUsage() throws {
+        do {
+            _ = try Self.parse(["m", "--tokens", "x", "--seed", "abc"])
+            Issue.record("accepted --seed abc")
+        } catch let error as UsageError {
+            #expect(error.command == "lens probe" && error.usage == Self.table.usage)
+        }
+    }
+
+    /// A head that parses but is not in the model is refused when the model's size is known.
+    @Test func headsOutsideTheModelAreRefused() throws {
+        let args = try Self.parse(["m", "--tokens", "x", "--head", "5.0", "--from", "0.1,L3H0"])
+        #expect(throws: UsageError.self) { try args.head("--head", layers: 2, heads: 4) }
+        do { _ = try args.head("--head", layers: 2, heads: 4) } catch {
+            #expect("\(error)".contains("--head 5.0 does not exist: the model has 2 layers of 4 heads"), "\(error)")
+        }
+        do { _ = try args.heads(ifGiven: "--from", layers: 2, heads: 4) } catch {
+            #expect("\(error)".contains("--from L3H0 does not exist"), "\(error)")
+        }
+        #expect(try args.heads(ifGiven: "--from", layers: 4, heads: 4)?.count == 2)
+    }
+
+    /// (d) The help names every argument and option of the table, with its help line and default.
+    @Test func helpListsEveryOption() throws {
+        let help = Self.table.help
+        for option in Self.table.options {
+            let line = help.split(separator: "\n").first { $0.hasPrefix("  \(option.name) ") || $0 == "  \(option.name)" }
+            #expect(line.map { $0.contains(option.help) } == true, "\(option.name) in:\n\(help)")
+            #expect(Self.table.usage.contains(option.name))
+            if let text = option.defaultText { #expect(line?.contains("(default: \(text))") == true, "\(option.name)") }
+        }
+        #expect(help.contains("  MODEL") && help.contains("-h, --help") && help.contains("a table with one option of each kind"))
+        #expect(help.contains("--head L.H") && help.contains("(default: L1H0)") && help.contains("--over heads|neurons"))
+        #expect(Self.table.usage.hasPrefix("lens probe MODEL [--seed S]") && Self.table.usage.contains("--tokens TOKENS") && !Self.table.usage.contains("[--tokens"))
+        // Long usage lines wrap, indented under the command.
+        #expect(Self.table.usage.split(separator: "\n").allSatisfy { $0.count <= 100 })
+        #expect(Self.table.usage.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("           ") })
+    }
+
+    /// `--help` is honoured before anything is checked.
+    @Test func helpIsRequestedBeforeChecking() {
+        for words in [["--help"], ["-h"], ["m", "--seed", "abc", "--help"]] {
+            #expect(throws: HelpRequest.self, "\(words)") { try Self.parse(words) }
+        }
+        // After --, "--help" is a positional word.
+        #expect(Self.error(["--tokens", "x", "--", "--help"]) == "accepted")
+    }
+
+    @Test func repeatedAndOptionalArguments() throws {
+        let merge = OptionTable(command: "lens merge", arguments: [.required("OUT", help: "the output"), .many("PART", help: "the parts")],
+                                options: [], summary: "")
+        let args = try merge.parse(["out.json", "a.json", "b.json"])
+        #expect(args.argument("OUT") == "out.json" && args.arguments("PART") == ["a.json", "b.json"])
+        #expect(Self.error(["out.json"], table: merge).contains("missing PART (at least 1): the parts"))
+        #expect(Self.error(["out.json", "a", "--x"], table: merge).contains("unknown option --x (lens merge takes no options)"))
+
+        let example = OptionTable(command: "Example", arguments: [.optional("MODEL_DIR", help: "a model")], options: [], summary: "")
+        #expect(try example.parse([]).argument(ifGiven: "MODEL_DIR") == nil)
+        #expect(try example.parse(["d"]).argument(ifGiven: "MODEL_DIR") == "d")
+        #expect(Self.error(["d", "e"], table: example).contains("unexpected argument \"e\" (Example takes [MODEL_DIR])"))
     }
 }

@@ -104,11 +104,24 @@ import Testing
         (["--length", "40"], "exceeds n_ctx"),
         (["--batch", "x"], "--batch expects an integer"),
         (["--frobnicate", "1"], "unknown option --frobnicate"),
+        (["--head", "1x"], "--head expects a head LAYER.HEAD (e.g. 1.0, or L1H0), found \"1x\""),
+        (["--seed", "abc"], "--seed expects a non-negative integer, found \"abc\""),
         (["/nonexistent/model"], "config.json"),
     ])
     func zeroAblateHeadRejectsBadInput(arguments: [String], message: String) throws {
         let run = try Self.run("ZeroAblateHead", arguments)
         #expect(run.status == 1 && run.stderr.contains(message), "\(arguments): \(run.stderr)")
+    }
+
+    /// Every example that takes options answers --help from its option table, and exits 0.
+    @Test(arguments: [("ZeroAblateHead", ["--head L.H", "--contrast L.H", "--seed S"]),
+                      ("ActivationPatchingExperiment", ["--length L", "--answer-position P"]),
+                      ("HuggingFaceCache", ["--tokens ID,ID,…", "--out FILE.safetensors"]),
+                      ("CustomHook", ["--previous L.H", "--induction L.H"])])
+    func examplesAnswerHelp(name: String, options: [String]) throws {
+        let run = try Self.run(name, ["--help"])
+        #expect(run.status == 0 && run.stdout.hasPrefix("usage: \(name) ["), "\(run.stdout)\(run.stderr)")
+        for option in options { #expect(run.stdout.contains("  \(option) "), "\(name) \(option)") }
     }
 
     // MARK: - ActivationPatchingExperiment
@@ -183,7 +196,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (["--tokens", "1,2,x"], "comma-separated integer ids"),
+        (["--tokens", "1,2,x"], "--tokens expects comma-separated non-negative integers (e.g. 100,500), found \"1,2,x\""),
         (["--tokens", "1,99"], "outside the vocabulary"),
         ([Fixtures.url("classic/attn2l").path], "has no model.safetensors"),
         (["--out"], "--out needs a value"),

@@ -1,0 +1,79 @@
+import Foundation
+import LensCommandLine
+
+/// `lens bench kernels|forward|train|sweep`: one option table per suite.
+enum BenchCommand {
+    static let json = CommandOption.string("--json", "FILE", help: "also write the results as JSON to FILE")
+    static let quick = CommandOption.flag("--quick", help: "fewer and smaller runs")
+    static let only = CommandOption.string("--only", "TEXT", help: "only the workloads whose label contains TEXT")
+
+    static let kernels = OptionTable(command: "lens bench kernels", options: [
+        json, quick,
+        .flag("--no-numpy", help: "skip the numpy columns (Scripts/bench_numpy.py)"),
+        .custom("--shapes", "MxKxN,…", expects: "GEMM shapes MxKxN,… with positive sizes (e.g. 128x768x3072)",
+                help: "time these GEMM shapes instead of the standard ones", parse: parseShapes),
+        .flag("--cold", help: "stream B from memory (a new B each run)"),
+    ], summary: """
+        GEMM GFLOP/s (1 and 2 threads), exp and row-softmax ns/element, beside numpy measured
+        in the same run (Scripts/bench_numpy.py), with the ratio and the target for each row.
+        """)
+
+    static let forward = OptionTable(command: "lens bench forward", options: [json, quick, only], summary: """
+        forward, runWithCache (TransformerLens's default hook set; and with hook_result) and a
+        zero-ablation run of attn2l-512 and the GPT-2-small shape (random weights): median time,
+        tokens/s, peak RSS, targets. --only runs the workloads whose label
+        ("gpt2-small 1×1024 runWithCache") contains TEXT.
+        """)
+
+    static let train = OptionTable(command: "lens bench train", options: [json, quick], summary: """
+        ms per training step of Recipe R's 2-layer model (batch 32, n_ctx 64 and 128) on 1 and
+        2 threads, and the time of one evaluation, against the ≤ 10 ms/step target.
+        """)
+
+    static let sweep = OptionTable(command: "lens bench sweep", options: [json, quick, only], summary: """
+        the sweep engine: (a) zero-ablate every head of attn2l-512 at 8×128 repeated tokens
+        (induction loss), (b) the same on the GPT-2-small shape (skipped with --quick), (c) head-output
+        patching over all layers × heads at 1×64; each beside one full forward per variant.
+        """)
+
+    static let suites: [(name: String, table: OptionTable)] = [("kernels", kernels), ("forward", forward), ("train", train), ("sweep", sweep)]
+
+    /// `words` follow `bench`: the suite, then its options.
+    static func run(_ words: [String]) throws {
+        guard let suite = words.first, let table = suites.first(where: { $0.name == suite })?.table else {
+            if words.first == "--help" || words.first == "-h" {
+                throw HelpRequest(text: suites.map(\.table.help).joined(separator: "\n\n"))
+            }
+            throw UsageError(description: "needs a suite: kernels, forward, train or sweep"
+                             + (words.first.map { ", found \"\($0)\"" } ?? ""),
+                             command: "lens bench", usage: suites.map(\.table.usage).joined(separator: "\n"))
+        }
+        try runCommand(table, Array(words.dropFirst())) { args in
+            let json = args.string(ifGiven: "--json"), quick = args.flag("--quick")
+            switch suite {
+            case "kernels":
+                var bench = KernelBenchmark()
+                bench.quick = quick
+                bench.coldWeights = args.flag("--cold")
+                if let shapes = args.value(ifGiven: "--shapes", as: [Shape].self) { bench.shapes = shapes.map { ($0.m, $0.k, $0.n) } }
+                try bench.run(numpy: !args.flag("--no-numpy"), jsonPath: json)
+            case "forward": try ForwardBenchmark(quick: quick, only: args.string(ifGiven: "--only")).run(jsonPath: json)
+            case "sweep": try SweepBenchmark(quick: quick, only: args.string(ifGiven: "--only")).run(jsonPath: json)
+            default: try TrainBenchmark(quick: quick).run(jsonPath: json)
+            }
+        }
+    }
+
+    /// A GEMM shape of `--shapes`.
+    struct Shape: Sendable { var m, k, n: Int }
+
+    /// "128x768x3072,1x768x768"; nil if any item is not three positive sizes.
+    @Sendable static func parseShapes(_ text: String) -> [Shape]? {
+        let shapes = text.split(separator: ",", omittingEmptySubsequences: false).map { item -> Shape? in
+            let parts = item.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+            guard parts.count == 3, let m = parts[0], let k = parts[1], let n = parts[2], m > 0, k > 0, n > 0 else { return nil }
+            return Shape(m: m, k: k, n: n)
+        }
+        return shapes.contains { $0 == nil } ? nil : shapes.compactMap { $0 }
+    }
+}
