@@ -40,7 +40,12 @@ let package = Package(
         .target(name: "LensTensor", dependencies: ["LensKernels"], swiftSettings: optimisedNumerics),
 
         // MARK: - Library
-        .target(name: "SwiftLens", dependencies: ["LensTensor"]),
+        /// File formats (safetensors; GGUF next): validated headers, tensors read one at a time.
+        .target(name: "LensFormats", dependencies: ["LensTensor"], exclude: ["README.md"], swiftSettings: optimisedNumerics),
+        /// Text ↔ token ids (character, whitespace; byte-level BPE next). No dependencies.
+        .target(name: "LensTokenizers", exclude: ["README.md"]),
+        /// The model library; re-exports LensTensor, LensFormats and LensTokenizers.
+        .target(name: "SwiftLens", dependencies: ["LensTensor", "LensKernels", "LensFormats", "LensTokenizers"]),
         /// Self-contained SVG and HTML figures (heatmaps, attention patterns, line charts, …)
         /// from plain arrays. No dependencies, not even on LensTensor.
         .target(name: "LensViz"),
