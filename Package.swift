@@ -40,8 +40,14 @@ let package = Package(
         .target(name: "LensTensor", dependencies: ["LensKernels"], swiftSettings: optimisedNumerics),
 
         // MARK: - Library
+        /// File formats (safetensors; GGUF next): validated headers, tensors read one at a time.
+        .target(name: "LensFormats", dependencies: ["LensTensor"], exclude: ["README.md"], swiftSettings: optimisedNumerics),
+        /// Text ↔ token ids (character, whitespace; byte-level BPE next). No dependencies.
+        .target(name: "LensTokenizers", exclude: ["README.md"]),
+        /// The model library; re-exports LensTensor, LensFormats and LensTokenizers.
         /// `Recipes/Induction/README.md` documents the induction recipe next to its code.
-        .target(name: "SwiftLens", dependencies: ["LensTensor"], exclude: ["Recipes/Induction/README.md"]),
+        .target(name: "SwiftLens", dependencies: ["LensTensor", "LensKernels", "LensFormats", "LensTokenizers"],
+                exclude: ["Recipes/Induction/README.md"]),
         /// Self-contained SVG and HTML figures (heatmaps, attention patterns, line charts, …)
         /// from plain arrays. No dependencies, not even on LensTensor.
         .target(name: "LensViz"),

@@ -10,27 +10,39 @@ extension HookedTransformer {
     ///
     /// - Parameter process: apply TransformerLens's default weight processing (fold_ln,
     ///   center_writing_weights, center_unembed, fold_value_biases), as `from_pretrained` does.
+    ///
+    /// The config is read first and every tensor's shape in the weights file's header is checked
+    /// against it before any weight is read (a mismatch throws ``CheckpointError``); the weights
+    /// are then read one tensor at a time, converted to TransformerLens names (and processed) in
+    /// one state dict, and the model is built from it once: one resident copy of each weight.
     public static func load(directory: URL, process: Bool = false) throws -> HookedTransformer {
         let configURL = directory.appendingPathComponent("config.json")
         let data: Data
         do { data = try Data(contentsOf: configURL) } catch {
             throw ModelError.io("cannot read \(configURL.path): \(error.localizedDescription)")
         }
-        let model: HookedTransformer
-        if HuggingFaceCheckpoint.isHuggingFaceConfig(data) {
-            model = try HuggingFaceCheckpoint.load(directory: directory, configData: data)
-        } else {
-            let config = try HookedTransformerConfig.decode(json: data)
-            let weightsURL = directory.appendingPathComponent("weights.safetensors")
-            guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-                throw ModelError.io("\(directory.path) has a TransformerLens config.json but no weights.safetensors")
-            }
-            let file = try SafetensorsFile(contentsOf: weightsURL)
-            var dict: [String: Tensor] = [:]
-            for name in file.names where !isBuffer(name) { dict[name] = try file.tensor(name) }
-            model = try HookedTransformer(config: config, stateDict: dict)
+        var (config, dict) = HuggingFaceCheckpoint.isHuggingFaceConfig(data)
+            ? try HuggingFaceCheckpoint.stateDict(directory: directory, configData: data)
+            : try transformerLensStateDict(directory: directory, configData: data)
+        if process { WeightProcessing.default.apply(config: &config, stateDict: &dict) }
+        return try HookedTransformer(config: config, stateDict: dict)
+    }
+
+    /// The config and state dict of a TransformerLens-layout directory, every header shape
+    /// checked against the config (and no tensor but TransformerLens's buffers left over) before
+    /// any weight is read.
+    private static func transformerLensStateDict(directory: URL, configData: Data) throws -> (HookedTransformerConfig, [String: Tensor]) {
+        let config = try HookedTransformerConfig.decode(json: configData).validated()
+        let weightsURL = directory.appendingPathComponent("weights.safetensors")
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            throw ModelError.io("\(directory.path) has a TransformerLens config.json but no weights.safetensors")
         }
-        return process ? try model.processed() : model
+        let shapes = try config.parameterShapes
+        let file = try CheckedCheckpoint(SafetensorsFile(contentsOf: weightsURL),
+                                         expecting: shapes.map { .init([$0.name], $0.shape) }, tolerated: isBuffer)
+        var dict: [String: Tensor] = [:]
+        for (name, _) in shapes { dict[name] = try file.tensor(name) }
+        return (config, dict)
     }
 
     /// Writes the model in the TransformerLens layout: `config.json` (the TL config object) and

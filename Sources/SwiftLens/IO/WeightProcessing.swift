@@ -30,8 +30,15 @@ public struct WeightProcessing: Sendable {
 
     /// The processed config and state dict.
     public func apply(config: HookedTransformerConfig, stateDict: [String: Tensor]) -> (HookedTransformerConfig, [String: Tensor]) {
-        var c = config
-        var sd = stateDict
+        var (c, sd) = (config, stateDict)
+        apply(config: &c, stateDict: &sd)
+        return (c, sd)
+    }
+
+    /// Processes `config` and `stateDict` in place. Each weight is replaced as soon as its
+    /// processed value exists, so (unlike the copying form, whose caller still holds the
+    /// originals) the dictionary never holds more than one extra tensor at a time.
+    func apply(config c: inout HookedTransformerConfig, stateDict sd: inout [String: Tensor]) {
         let shortformer = c.positionalEmbeddingType == .shortformer
         let layerNorm = c.normalizationType == .layerNorm, rms = c.normalizationType == .rms
         if foldLN && !shortformer && (layerNorm || rms) {
@@ -47,7 +54,6 @@ public struct WeightProcessing: Sendable {
             sd["unembed.b_U"] = sd["unembed.b_U"]! - sd["unembed.b_U"]!.mean()
         }
         if foldValueBiases { foldValues(&sd, config: c) }
-        return (c, sd)
     }
 
     private func centered(_ t: Tensor, axis: Int) -> Tensor { t - t.mean(axis: axis, keepDims: true) }

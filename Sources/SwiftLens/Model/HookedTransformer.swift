@@ -77,6 +77,19 @@ public final class HookedTransformer: @unchecked Sendable {
         }
     }
 
+    /// Every parameter the components of a model with `config` declare — name, kind and
+    /// shape, in module order — from a construction that records each request and hands out
+    /// empty tensors (nothing of the model's size is allocated).
+    static func parameterDeclarations(_ config: HookedTransformerConfig) throws
+        -> [(name: String, kind: ParameterKind, shape: [Int])] {
+        var declared: [(name: String, kind: ParameterKind, shape: [Int])] = []
+        _ = try HookedTransformer(validatedConfig: try config.validated()) { name, kind, shape in
+            declared.append((name, kind, shape))
+            return Tensor.zeros(shape.map { _ in 0 })
+        }
+        return declared
+    }
+
     /// A fresh model's values: zero matrices and biases, unit norm weights.
     static func freshParameters(_ name: String, _ kind: ParameterKind, _ shape: [Int]) -> Tensor {
         kind == .normWeight ? Tensor.ones(shape) : Tensor.zeros(shape)

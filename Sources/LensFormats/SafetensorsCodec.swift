@@ -1,4 +1,5 @@
 import Foundation
+import LensTensor
 
 /// Element conversions between safetensors' little-endian dtypes and `Float` / `Int`.
 ///

@@ -1,0 +1,13 @@
+/// Turns text into token ids and back.
+///
+/// Every tokenizer of SwiftLens conforms (``CharacterTokenizer``, ``WhitespaceTokenizer``; the
+/// byte-level BPE tokenizers of Hugging Face checkpoints will live in this module too), so
+/// datasets and commands can take any of them.
+public protocol TextTokenizer {
+    /// Number of distinct token ids; every id `encode` returns is in `0..<vocabularySize`.
+    var vocabularySize: Int { get }
+    /// The token ids of `text`, in order.
+    func encode(_ text: String) -> [Int]
+    /// The text of `tokens` (ids outside the vocabulary decode to a placeholder, never trap).
+    func decode(_ tokens: [Int]) -> String
+}
