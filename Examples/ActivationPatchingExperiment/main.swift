@@ -95,9 +95,8 @@ func run(_ arguments: [String]) throws {
     for layer in 0..<config.nLayers {
         print("L\(layer)   " + (0..<config.nHeads).map { cell(heads[layer, $0].scalar) }.joined())
     }
-    var headCells: [(label: String, value: Float)] = []
-    for layer in 0..<config.nLayers {
-        for head in 0..<config.nHeads { headCells.append(("L\(layer)H\(head)", recovered(heads[layer, head].scalar))) }
+    let headCells = Head.all(layers: config.nLayers, heads: config.nHeads).map { head in
+        (label: head.description, value: recovered(heads[head.layer, head.head].scalar))
     }
     let carryingHeads = headCells.filter { $0.value >= 0.05 }.sorted { $0.value > $1.value }
     print("heads carrying the signal (≥ 0.05): "
@@ -126,7 +125,7 @@ func run(_ arguments: [String]) throws {
     let lastLayer = config.nLayers - 1
     print("  " + (0..<config.nHeads).map { head in
         let value = (differenceGrid[lastLayer, head].scalar - corruptedDifference) / (cleanDifference - corruptedDifference)
-        return "L\(lastLayer)H\(head) \(String(format: "%.3f", value))"
+        return "\(Head(layer: lastLayer, head: head)) \(String(format: "%.3f", value))"
     }.joined(separator: ", "))
     print()
 
@@ -137,7 +136,7 @@ func run(_ arguments: [String]) throws {
     for layer in 0..<config.nLayers {
         for position in 0..<sequenceLength {
             for head in 0..<config.nHeads {
-                positionCells.append(("L\(layer)H\(head)@\(position)", recovered(byPosition[layer, position, head].scalar)))
+                positionCells.append(("\(Head(layer: layer, head: head))@\(position)", recovered(byPosition[layer, position, head].scalar)))
             }
         }
     }

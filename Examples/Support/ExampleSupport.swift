@@ -63,16 +63,15 @@ public struct ExampleArguments {
     }
 }
 
-/// Parses "L.H" (e.g. "1.0") into a head of `model`.
-public func parseHead(_ text: String, _ model: HookedTransformer) throws -> (layer: Int, head: Int) {
-    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 2, let layer = Int(parts[0]), let head = Int(parts[1]) else {
-        throw UsageError(description: "a head is written LAYER.HEAD (e.g. 1.0), found \"\(text)\"")
+/// Parses a head of `model` written `L1H0` or `1.0` (see `Head.init?(_:)`).
+public func parseHead(_ text: String, _ model: HookedTransformer) throws -> Head {
+    guard let head = Head(text) else {
+        throw UsageError(description: "a head is written L1H0 or LAYER.HEAD (e.g. 1.0), found \"\(text)\"")
     }
-    guard (0..<model.config.nLayers).contains(layer), (0..<model.config.nHeads).contains(head) else {
+    guard (0..<model.config.nLayers).contains(head.layer), (0..<model.config.nHeads).contains(head.head) else {
         throw UsageError(description: "head \(text) does not exist: the model has \(model.config.nLayers) layers of \(model.config.nHeads) heads")
     }
-    return (layer, head)
+    return head
 }
 
 /// Runs `body` on the command-line arguments; an error is printed as "name: error" on stderr

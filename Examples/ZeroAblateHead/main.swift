@@ -40,9 +40,9 @@ func run(_ arguments: [String]) throws {
     print()
 
     // 1. One head at a time, with a hook passed to this call only.
-    let clean = try model.inductionLoss(tokens)
-    func ablated(_ head: (layer: Int, head: Int)) throws -> Float {
-        try model.inductionLoss(tokens, hooks: [.zeroAblateHead(layer: head.layer, head: head.head)])
+    let clean = try InductionLoss.measure(model, repeatedTokens: tokens)
+    func ablated(_ head: Head) throws -> Float {
+        try InductionLoss.measure(model, repeatedTokens: tokens, hooks: [.zeroAblateHead(layer: head.layer, head: head.head)])
     }
     let targetLoss = try ablated(target)
     let contrastLoss = try ablated(contrast)
@@ -51,8 +51,8 @@ func run(_ arguments: [String]) throws {
             + (change ? String(format: "   (%+.4f)", value - clean) : "")
     }
     print(row("clean induction loss:", clean, change: false))
-    print(row("L\(target.layer)H\(target.head) zero-ablated:", targetLoss))
-    print(row("L\(contrast.layer)H\(contrast.head) zero-ablated (contrast):", contrastLoss))
+    print(row("\(target) zero-ablated:", targetLoss))
+    print(row("\(contrast) zero-ablated (contrast):", contrastLoss))
     print()
 
     // 2. Every head, as one sweep: the engine runs the clean input once and resumes each variant
@@ -66,9 +66,8 @@ func run(_ arguments: [String]) throws {
         let cells = (0..<config.nHeads).map { String(format: "%-9.4f", grid[layer, $0].scalar) }
         print(("L\(layer)    " + cells.joined()).trimmingCharacters(in: .whitespaces))
     }
-    var ranked: [(label: String, increase: Float)] = []
-    for layer in 0..<config.nLayers {
-        for head in 0..<config.nHeads { ranked.append(("L\(layer)H\(head)", grid[layer, head].scalar - scan.baseline)) }
+    var ranked = Head.all(layers: config.nLayers, heads: config.nHeads).map { head in
+        (label: head.description, increase: grid[head.layer, head.head].scalar - scan.baseline)
     }
     ranked.sort { $0.increase > $1.increase }
     print("largest increases: " + ranked.prefix(3).map { "\($0.label) \(String(format: "%+.3f", $0.increase))" }.joined(separator: ", "))
