@@ -147,7 +147,8 @@ func run(_ arguments: [String]) throws {
         context.storage["calls"] = ((context.storage["calls"] as? Int) ?? 0) + 1
     }
     let inside = try model.withHooks([counter, scaleHead(previous, by: 0)]) {
-        (attached: model.attachedHooks.count, loss: try InductionLoss.measure(model, repeatedTokens: tokens), again: try InductionLoss.measure(model, repeatedTokens: tokens))
+        (attached: model.attachedHooks.count, loss: try InductionLoss.measure(model, repeatedTokens: tokens),
+         again: try InductionLoss.measure(model, repeatedTokens: tokens))
     }
     print("scoped withHooks: attached inside \(inside.attached), after \(model.attachedHooks.count); "
           + "loss inside \(f(inside.loss)) (× 0 on \(p)); calls counted in context.storage: \(model.hookContext(.pattern(0))?["calls"] as? Int ?? 0)")

@@ -55,6 +55,12 @@ import Testing
         for head in Head.all(layers: 2, heads: 4) {
             #expect(some[head.layer, head.head].scalar == (wanted.contains(head) ? all[head.layer, head.head].scalar : -1))
         }
+        // Hooks apply to the forward pass the detector makes: a head clamped to the previous-token
+        // pattern scores (pos − 1)/pos (query 0 attends to itself, which the pattern does not mark).
+        let clamp = Hook.clampPattern(layer: 1, head: 3, to: .previousTokenPattern(62))
+        let clamped = try HeadDetector.measure(model, tokens: row1, pattern: .previousToken, hooks: [clamp])
+        #expect(abs(clamped[1, 3].scalar - 61 / 62) <= 1e-5 && abs(all[1, 3].scalar - 61 / 62) > 0.01)
+        #expect(clamped[0].maxAbsoluteDifference(all[0]) <= 1e-6)
 
         // Exclusions, against a direct computation on the cached pattern (which must not change).
         let before = cache[.pattern(1)]!

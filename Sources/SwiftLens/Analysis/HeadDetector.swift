@@ -151,6 +151,7 @@ public enum HeadDetector {
     ///   - heads: the heads to score; the others get −1. Default: every head.
     ///   - cache: a cache of `model` on exactly `tokens` holding `hook_pattern` of the layers
     ///     needed; without one, the patterns are computed (one forward pass).
+    ///   - hooks: hooks for that forward pass (e.g. an ablation); unused when `cache` is given.
     /// - Returns: [n_layers, n_heads].
     /// - Throws: ``HeadDetector/DetectionError`` for a sequence shorter than 2 or longer than
     ///   n_ctx, a custom pattern of the wrong shape or not lower triangular, an unknown head,
@@ -158,7 +159,7 @@ public enum HeadDetector {
     public static func measure(_ model: HookedTransformer, tokens: IntTensor, pattern: Pattern,
                                heads: [Head]? = nil, cache: ActivationCache? = nil,
                                excludeBOS: Bool = false, excludeCurrentToken: Bool = false,
-                               errorMeasure: ErrorMeasure = .mul) throws -> Tensor {
+                               errorMeasure: ErrorMeasure = .mul, hooks: [Hook] = []) throws -> Tensor {
         let config = model.config
         let rows = tokens.rank == 1 ? tokens.reshaped([1, -1]) : tokens
         guard rows.rank == 2 else { throw ModelError.invalidTokensShape(tokens.shape) }
@@ -176,7 +177,7 @@ public enum HeadDetector {
             try detectionPattern(pattern, tokens: Array(rows.scalars[(b * length)..<((b + 1) * length)]))
         }
         let neededLayers = Set(selected.map(\.layer)).sorted()
-        let source = try cache ?? model.cache(rows, names: .only(neededLayers.map { .pattern($0) }))
+        let source = try cache ?? model.cache(rows, names: .only(neededLayers.map { .pattern($0) }), hooks: hooks)
         var scores = [Float](repeating: -1, count: layers * headCount)
         for l in neededLayers {
             let attention = try source.tensor(.pattern(l))
@@ -201,17 +202,17 @@ public enum HeadDetector {
         return Tensor(shape: [layers, headCount], values: scores)
     }
 
-    /// ``measure(_:tokens:pattern:heads:cache:excludeBOS:excludeCurrentToken:errorMeasure:)`` on
+    /// ``measure(_:tokens:pattern:heads:cache:excludeBOS:excludeCurrentToken:errorMeasure:hooks:)`` on
     /// sequences of different lengths: each is run and scored on its own; the scores averaged.
     /// Custom patterns need sequences of one length.
     public static func measure(_ model: HookedTransformer, sequences: [[Int]], pattern: Pattern, heads: [Head]? = nil,
                                excludeBOS: Bool = false, excludeCurrentToken: Bool = false,
-                               errorMeasure: ErrorMeasure = .mul) throws -> Tensor {
+                               errorMeasure: ErrorMeasure = .mul, hooks: [Hook] = []) throws -> Tensor {
         guard !sequences.isEmpty else { throw DetectionError.noSequences }
         var total = Tensor.zeros([model.config.nLayers, model.config.nHeads])
         for sequence in sequences {
             total += try measure(model, tokens: IntTensor(sequence), pattern: pattern, heads: heads, excludeBOS: excludeBOS,
-                                 excludeCurrentToken: excludeCurrentToken, errorMeasure: errorMeasure)
+                                 excludeCurrentToken: excludeCurrentToken, errorMeasure: errorMeasure, hooks: hooks)
         }
         return total / Float(sequences.count)
     }
