@@ -102,9 +102,8 @@ func run(_ args: ParsedArguments) throws {
     for layer in 0..<config.nLayers {
         print("L\(layer)   " + (0..<config.nHeads).map { cell(heads[layer, $0].scalar) }.joined())
     }
-    var headCells: [(label: String, value: Float)] = []
-    for layer in 0..<config.nLayers {
-        for head in 0..<config.nHeads { headCells.append((Head(layer: layer, head: head).description, recovered(heads[layer, head].scalar))) }
+    let headCells = Head.all(layers: config.nLayers, heads: config.nHeads).map { head in
+        (label: head.description, value: recovered(heads[head.layer, head.head].scalar))
     }
     let carryingHeads = headCells.filter { $0.value >= 0.05 }.sorted { $0.value > $1.value }
     print("heads carrying the signal (≥ 0.05): "

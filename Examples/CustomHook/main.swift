@@ -54,9 +54,9 @@ func recordPreviousTokenAttention(into record: PreviousTokenAttention) -> Hook {
 
 /// Multiplies one head's output (its slice of `hook_z`, [batch, pos, head, d_head]) by `factor`:
 /// 0 ablates it, 1 leaves it, 2 doubles it. The returned tensor replaces the activation.
-func scaleHead(layer: Int, head: Int, by factor: Float) -> Hook {
-    Hook(.z(layer)) { z, _ in
-        z.replacing([.all, .all, .at(head)], with: z[.all, .all, head] * factor)
+func scaleHead(_ head: Head, by factor: Float) -> Hook {
+    Hook(.z(head.layer)) { z, _ in
+        z.replacing([.all, .all, .at(head.head)], with: z[.all, .all, head.head] * factor)
     }
 }
 
@@ -95,7 +95,7 @@ func run(_ args: ParsedArguments) throws {
 
     // 1. The observer, passed to one call.
     let clean = PreviousTokenAttention()
-    let cleanLoss = try model.inductionLoss(tokens, hooks: [recordPreviousTokenAttention(into: clean)])
+    let cleanLoss = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: [recordPreviousTokenAttention(into: clean)])
     print("clean induction loss: \(f(cleanLoss))")
     print("attention to the previous token, recorded by the custom observer (mean / max over positions):")
     for layer in 0..<config.nLayers {
@@ -108,7 +108,7 @@ func run(_ args: ParsedArguments) throws {
     // 2. The intervention: turn the previous-token head down and up.
     print("scaling \(p)'s output (custom hook), induction loss:")
     for factor: Float in [0, 0.25, 0.5, 1, 2] {
-        let loss = try model.inductionLoss(tokens, hooks: [scaleHead(layer: previous.layer, head: previous.head, by: factor)])
+        let loss = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: [scaleHead(previous, by: factor)])
         print("  \(p) × \(String(format: "%.2f", factor)): \(f(loss))")
     }
     print()
@@ -119,7 +119,7 @@ func run(_ args: ParsedArguments) throws {
     let composed = PreviousTokenAttention()
     let recorder = CacheRecorder(layerCount: config.nLayers)
     let sequence = 2 * length
-    let loss = try model.inductionLoss(tokens, hooks: [
+    let loss = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: [
         .knockOutScores(layer: previous.layer, head: previous.head, pairs: (1..<sequence).map { (query: $0, key: $0 - 1) }),
         .zeroAblateHead(layer: induction.layer, head: induction.head),
         recordPreviousTokenAttention(into: composed),
@@ -153,8 +153,9 @@ func run(_ args: ParsedArguments) throws {
     let counter = Hook.observe(.pattern(0)) { _, context in
         context.storage["calls"] = ((context.storage["calls"] as? Int) ?? 0) + 1
     }
-    let inside = try model.withHooks([counter, scaleHead(layer: previous.layer, head: previous.head, by: 0)]) {
-        (attached: model.attachedHooks.count, loss: try model.inductionLoss(tokens), again: try model.inductionLoss(tokens))
+    let inside = try model.withHooks([counter, scaleHead(previous, by: 0)]) {
+        (attached: model.attachedHooks.count, loss: try InductionLoss.measure(model, repeatedTokens: tokens),
+         again: try InductionLoss.measure(model, repeatedTokens: tokens))
     }
     print("scoped withHooks: attached inside \(inside.attached), after \(model.attachedHooks.count); "
           + "loss inside \(f(inside.loss)) (× 0 on \(p)); calls counted in context.storage: \(model.hookContext(.pattern(0))?["calls"] as? Int ?? 0)")
@@ -167,12 +168,12 @@ func run(_ args: ParsedArguments) throws {
     }
     // Attached: `addHook` keeps a hook until removed; `resetHooks()` removes non-permanent ones,
     // `resetHooks(includingPermanent: true)` all of them.
-    let handle = try model.addHook(scaleHead(layer: previous.layer, head: previous.head, by: 0))
+    let handle = try model.addHook(scaleHead(previous, by: 0))
     try model.addHook(recordPreviousTokenAttention(into: PreviousTokenAttention()), permanent: true)
-    let attachedLoss = try model.inductionLoss(tokens)
+    let attachedLoss = try InductionLoss.measure(model, repeatedTokens: tokens)
     print("addHook: attached \(model.attachedHooks.count); loss with them \(f(attachedLoss))")
     model.removeHook(handle)
-    print("  after removeHook: \(model.attachedHooks.count); loss \(f(try model.inductionLoss(tokens)))")
+    print("  after removeHook: \(model.attachedHooks.count); loss \(f(try InductionLoss.measure(model, repeatedTokens: tokens)))")
     model.resetHooks()
     print("  after resetHooks(): \(model.attachedHooks.count) (the permanent one stays)")
     model.resetHooks(includingPermanent: true)

@@ -46,9 +46,9 @@ func run(_ args: ParsedArguments) throws {
     print()
 
     // 1. One head at a time, with a hook passed to this call only.
-    let clean = try model.inductionLoss(tokens)
+    let clean = try InductionLoss.measure(model, repeatedTokens: tokens)
     func ablated(_ head: Head) throws -> Float {
-        try model.inductionLoss(tokens, hooks: [.zeroAblateHead(layer: head.layer, head: head.head)])
+        try InductionLoss.measure(model, repeatedTokens: tokens, hooks: [.zeroAblateHead(layer: head.layer, head: head.head)])
     }
     let targetLoss = try ablated(target)
     let contrastLoss = try ablated(contrast)
@@ -72,9 +72,8 @@ func run(_ args: ParsedArguments) throws {
         let cells = (0..<config.nHeads).map { String(format: "%-9.4f", grid[layer, $0].scalar) }
         print(("L\(layer)    " + cells.joined()).trimmingCharacters(in: .whitespaces))
     }
-    var ranked: [(label: String, increase: Float)] = []
-    for layer in 0..<config.nLayers {
-        for head in 0..<config.nHeads { ranked.append((Head(layer: layer, head: head).description, grid[layer, head].scalar - scan.baseline)) }
+    var ranked = Head.all(layers: config.nLayers, heads: config.nHeads).map { head in
+        (label: head.description, increase: grid[head.layer, head.head].scalar - scan.baseline)
     }
     ranked.sort { $0.increase > $1.increase }
     print("largest increases: " + ranked.prefix(3).map { "\($0.label) \(String(format: "%+.3f", $0.increase))" }.joined(separator: ", "))

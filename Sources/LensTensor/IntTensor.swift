@@ -50,6 +50,9 @@ public struct IntTensor: Equatable, Hashable, Sendable {
     /// (`tokens[.all, 1...]`).
     public func selecting(_ indices: [TensorIndex]) -> IntTensor {
         let sel = ResolvedSelection(indices, shape: shape)
+        if !sel.lists.isEmpty {
+            return IntTensor(shape: sel.shape, values: sel.elementOffsets().map { scalars[sel.offset + $0] })
+        }
         var out = [Int]()
         out.reserveCapacity(shapeCount(sel.shape))
         let dims = coalesce(shape: sel.shape, strides: [sel.strides, contiguousStrides(sel.shape)])

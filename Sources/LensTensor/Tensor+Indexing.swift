@@ -7,12 +7,20 @@ import LensKernels
 /// resid[.ellipsis, 3]                // the 4th element of the last axis
 /// x[.all, .newAxis, 2...]            // insert an axis
 /// tokens[.all, .stride(1, nil, 2)]   // every other position
+/// post[.all, .all, [3, 17]]          // two neurons, in this order
 /// ```
-/// Integers (negative counts from the end) drop their axis; ranges keep it.
-public struct TensorIndex: TensorIndexConvertible, ExpressibleByIntegerLiteral, Sendable {
-    enum Kind: Sendable {
+/// Integers (negative counts from the end) drop their axis; ranges, strides and lists keep it.
+///
+/// It is also the one type for TransformerLens's `Slice` (`pos_slice`, `neuron_slice`): an
+/// argument `positions: TensorIndex` takes `-1` (the last position, axis dropped),
+/// `.stride(0, 61)` (TL's `pos_slice=(0, 61)`) or `[0, 5]`. Callers that must not trap on an
+/// index from outside the program check it first with ``resolved(extent:)``.
+public struct TensorIndex: TensorIndexConvertible, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral,
+                           Equatable, Sendable {
+    enum Kind: Sendable, Equatable {
         case index(Int)
         case slice(start: Int?, end: Int?, step: Int)
+        case list([Int])
         case newAxis
         case ellipsis
     }
@@ -21,6 +29,9 @@ public struct TensorIndex: TensorIndexConvertible, ExpressibleByIntegerLiteral, 
 
     /// A single position, so that `[.all, 3]` reads naturally where `[TensorIndex]` is expected.
     public init(integerLiteral value: Int) { self.kind = .index(value) }
+
+    /// These positions, in this order (`[3, 17]`); see ``indices(_:)``.
+    public init(arrayLiteral elements: Int...) { self.kind = .list(elements) }
 
     init(kind: Kind) { self.kind = kind }
 
@@ -37,9 +48,50 @@ public struct TensorIndex: TensorIndexConvertible, ExpressibleByIntegerLiteral, 
     public static func stride(_ start: Int?, _ end: Int?, _ step: Int = 1) -> TensorIndex {
         TensorIndex(kind: .slice(start: start, end: end, step: step))
     }
+    /// These positions, in this order, repeats allowed (negative counts from the end); the axis
+    /// is kept. Several lists in one subscript each select along their own axis (outer
+    /// indexing, as TransformerLens's `Slice` — not NumPy's paired advanced indexing).
+    public static func indices(_ list: [Int]) -> TensorIndex { TensorIndex(kind: .list(list)) }
+
+    /// Whether the index removes its axis (a single position).
+    public var dropsAxis: Bool { if case .index = kind { return true } else { return false } }
+
+    /// The positions this index selects along an axis of `extent` elements, in order, with
+    /// negative ones resolved; nil where a subscript would trap — a single position or a list
+    /// element outside the axis, a step ≤ 0 — and for `.newAxis` and `.ellipsis`, which select
+    /// no positions of their own. Out-of-range slice bounds clamp, as in the subscript.
+    public func resolved(extent n: Int) -> [Int]? {
+        func resolve(_ i: Int) -> Int? {
+            let j = i < 0 ? i + n : i
+            return j >= 0 && j < n ? j : nil
+        }
+        switch kind {
+        case let .index(i):
+            return resolve(i).map { [$0] }
+        case let .slice(start, end, step):
+            guard step > 0 else { return nil }
+            let (lo, hi) = Self.clampedBounds(start, end, extent: n)
+            return lo < hi ? Array(Swift.stride(from: lo, to: hi, by: step)) : []
+        case let .list(list):
+            let resolved = list.compactMap(resolve)
+            return resolved.count == list.count ? resolved : nil
+        case .newAxis, .ellipsis:
+            return nil
+        }
+    }
+
+    /// Python's slice bounds on an axis of `n`: nil = the end, negative counts from the end,
+    /// out-of-range clamps.
+    static func clampedBounds(_ start: Int?, _ end: Int?, extent n: Int) -> (lo: Int, hi: Int) {
+        func clamp(_ b: Int?, _ fallback: Int) -> Int {
+            guard let b else { return fallback }
+            return min(max(b < 0 ? b + n : b, 0), n)
+        }
+        return (clamp(start, 0), clamp(end, n))
+    }
 }
 
-/// Anything usable inside a tensor subscript: `Int`, ranges, and ``TensorIndex`` values.
+/// Anything usable inside a tensor subscript: `Int`, ranges, `[Int]` and ``TensorIndex`` values.
 public protocol TensorIndexConvertible {
     var tensorIndex: TensorIndex { get }
 }
@@ -55,6 +107,8 @@ extension TensorIndexConvertible where Self == TensorIndex {
     public static func stride(_ start: Int?, _ end: Int?, _ step: Int = 1) -> TensorIndex {
         TensorIndex.stride(start, end, step)
     }
+    /// These positions, in this order.
+    public static func indices(_ list: [Int]) -> TensorIndex { TensorIndex.indices(list) }
 }
 
 extension Int: TensorIndexConvertible {
@@ -75,6 +129,9 @@ extension PartialRangeUpTo<Int>: TensorIndexConvertible {
 extension PartialRangeThrough<Int>: TensorIndexConvertible {
     public var tensorIndex: TensorIndex { .stride(nil, upperBound + 1) }
 }
+extension Array: TensorIndexConvertible where Element == Int {
+    public var tensorIndex: TensorIndex { .indices(self) }
+}
 
 /// A subscript resolved against a shape: where the selection starts, and its extent and
 /// stride along each output axis.
@@ -84,6 +141,9 @@ struct ResolvedSelection {
     var shape: [Int] = []
     /// Source strides per result axis (0 for new axes).
     var strides: [Int] = []
+    /// For result axes indexed by a list: the source positions along that axis, in order
+    /// (the element offset is position · stride). Empty when the selection is a strided view.
+    var lists: [Int: [Int]] = [:]
 
     init(_ indices: [TensorIndex], shape source: [Int]) {
         let sourceStrides = contiguousStrides(source)
@@ -117,18 +177,36 @@ struct ResolvedSelection {
             case let .slice(start, end, step):
                 precondition(step > 0, "slice step must be positive, got \(step)")
                 let n = source[axis]
-                func clampBound(_ b: Int?, _ fallback: Int) -> Int {
-                    guard let b else { return fallback }
-                    return min(max(b < 0 ? b + n : b, 0), n)
-                }
-                let lo = clampBound(start, 0), hi = clampBound(end, n)
+                let (lo, hi) = TensorIndex.clampedBounds(start, end, extent: n)
                 let extent = hi > lo ? (hi - lo + step - 1) / step : 0
                 offset += extent > 0 ? lo * sourceStrides[axis] : 0
                 shape.append(extent)
                 strides.append(step * sourceStrides[axis])
                 axis += 1
+            case let .list(list):
+                let n = source[axis]
+                lists[shape.count] = list.map { i in
+                    let j = i < 0 ? i + n : i
+                    precondition(j >= 0 && j < n, "index \(i) out of range for axis \(axis) of extent \(n) (shape \(source))")
+                    return j
+                }
+                shape.append(list.count)
+                strides.append(sourceStrides[axis])
+                axis += 1
             }
         }
+    }
+
+    /// The offset from `offset` of every selected element, in row-major order of `shape` (new
+    /// axes contribute nothing, so this is also the order of `regionShape`). For selections
+    /// with lists, which no single stride describes.
+    func elementOffsets() -> [Int] {
+        var offsets = [0]
+        for (axis, extent) in shape.enumerated() {
+            let steps = lists[axis].map { $0.map { $0 * strides[axis] } } ?? (0..<extent).map { $0 * strides[axis] }
+            offsets = offsets.flatMap { base in steps.map { base + $0 } }
+        }
+        return offsets
     }
 
     /// The selection's shape without the new axes (the region of the source it covers).
@@ -147,6 +225,7 @@ extension Tensor {
     /// The elements selected by `indices` (the subscript getter).
     public func selecting(_ indices: [TensorIndex]) -> Tensor {
         let sel = ResolvedSelection(indices, shape: shape)
+        if !sel.lists.isEmpty { return gathering(sel) }
         let out = Tensor(uninitializedShape: sel.shape)
         if out.count > 0 {
             LensKernels.copyStrided(pointer + sel.offset, shape: sel.shape, strides: sel.strides, out.pointer)
@@ -170,6 +249,7 @@ extension Tensor {
         precondition(broadcastShape(value.shape, sel.shape) == sel.shape || broadcastShape(value.shape, region) == region,
                      "cannot assign a value of shape \(value.shape) to a selection of shape \(sel.shape)")
         let fitted = value.detached.reshapedToBroadcast(region)
+        if !sel.lists.isEmpty { return scattering(sel, fitted: fitted, value: value) }
         var out = Tensor(shape: shape, storage: storage)
         out.makeUnique()
         if fitted.count > 0 {
@@ -194,6 +274,47 @@ extension Tensor {
             if needs[1] {
                 let r = Tensor(uninitializedShape: region)
                 if r.count > 0 { LensKernels.copyStrided(g.pointer + sel.offset, shape: region, strides: regionStrides, r.pointer) }
+                dValue = r.summedToBroadcastSource(valueShape)
+            }
+            return [dSelf, dValue]
+        }
+    }
+
+    /// The subscript getter for a selection with lists: element by element.
+    private func gathering(_ sel: ResolvedSelection) -> Tensor {
+        let offsets = sel.elementOffsets().map { $0 + sel.offset }
+        let out = Tensor(uninitializedShape: sel.shape)
+        for (i, o) in offsets.enumerated() { out.pointer[i] = pointer[o] }
+        guard let tape = GradientTape.recording(self) else { return out }
+        let source = shape
+        return tape.recorded(out, inputs: [self]) { g, _ in
+            let dx = Tensor(shape: source, repeating: 0)
+            for (i, o) in offsets.enumerated() { dx.pointer[o] += g.pointer[i] }  // repeats accumulate
+            return [dx]
+        }
+    }
+
+    /// The subscript setter for a selection with lists; `fitted` is the value broadcast to the
+    /// region. A position listed twice keeps the last write, as in NumPy.
+    private func scattering(_ sel: ResolvedSelection, fitted: Tensor, value: Tensor) -> Tensor {
+        let offsets = sel.elementOffsets().map { $0 + sel.offset }
+        var out = Tensor(shape: shape, storage: storage)
+        out.makeUnique()
+        for (i, o) in offsets.enumerated() { out.pointer[o] = fitted.pointer[i] }
+        guard let tape = GradientTape.recording(self, value) else { return out }
+        let (valueShape, region) = (value.shape, sel.regionShape)
+        return tape.recorded(out, inputs: [self, value]) { g, needs in
+            var dSelf: Tensor?
+            if needs[0] {
+                var d = g.detached
+                d.makeUnique()
+                for o in offsets { d.pointer[o] = 0 }
+                dSelf = d
+            }
+            var dValue: Tensor?
+            if needs[1] {
+                let r = Tensor(uninitializedShape: region)
+                for (i, o) in offsets.enumerated() { r.pointer[i] = g.pointer[o] }
                 dValue = r.summedToBroadcastSource(valueShape)
             }
             return [dSelf, dValue]

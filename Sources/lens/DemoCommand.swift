@@ -26,14 +26,14 @@ enum DemoCommand {
         var summary: InductionSummary?
         var tokens: IntTensor
         var scores: HeadScores
-        var previousTokenHeads: [(layer: Int, head: Int)]
-        var inductionHeads: [(layer: Int, head: Int)]
+        var previousTokenHeads: [Head]
+        var inductionHeads: [Head]
         /// Induction loss with each head zero-ablated, [n_layers, n_heads].
         var singleAblation: Tensor
         var cleanLoss: Float
         var withoutInduction: Float
         var withoutPrevious: Float
-        var control: (layer: Int, head: Int)?
+        var control: Head?
         var withoutControl: Float?
         /// ICL score (late − early loss) on Recipe R's evaluation sequences: clean, without the
         /// induction heads, without the control head.
@@ -98,21 +98,19 @@ enum DemoCommand {
         let length = min(32, c.nCtx / 2, c.dVocab)
         let tokens = RepeatedRandomTokens.batch(count: 16, length: length, vocabularySize: c.dVocab, seed: 31337)
         let scores = try HeadScores.measure(model, repeatedTokens: tokens)
-        func heads(_ t: Tensor) -> [(layer: Int, head: Int)] {
-            (0..<c.nLayers).flatMap { l in (0..<c.nHeads).compactMap { h in t[l, h].scalar >= 0.4 ? (l, h) : nil } }
-        }
+        let allHeads = Head.all(layers: c.nLayers, heads: c.nHeads)
+        func heads(_ t: Tensor) -> [Head] { allHeads.filter { t[$0.layer, $0.head].scalar >= 0.4 } }
         let previous = heads(scores.previousToken), induction = heads(scores.induction)
 
         let metric = SweepMetric.inductionLoss(tokens: tokens)
         let scan = try Sweep.headAblation(model, tokens: tokens, metric: metric).run()
-        func ablating(_ list: [(layer: Int, head: Int)]) -> [Hook] { list.map { Hook.zeroAblateHead(layer: $0.layer, head: $0.head) } }
-        let withoutInduction = try model.inductionLoss(tokens, hooks: ablating(induction))
-        let withoutPrevious = try model.inductionLoss(tokens, hooks: ablating(previous))
+        func ablating(_ list: [Head]) -> [Hook] { list.map { Hook.zeroAblateHead(layer: $0.layer, head: $0.head) } }
+        let withoutInduction = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: ablating(induction))
+        let withoutPrevious = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: ablating(previous))
         // The control: the head that is neither, whose ablation changes the loss least.
-        let others: [(layer: Int, head: Int)] = (0..<c.nLayers).flatMap { l in (0..<c.nHeads).map { (layer: l, head: $0) } }
-            .filter { h in !induction.contains { $0 == h } && !previous.contains { $0 == h } }
+        let others = allHeads.filter { !induction.contains($0) && !previous.contains($0) }
         let single = try scan.tensor()
-        func effect(_ h: (layer: Int, head: Int)) -> Float { abs(single[h.layer, h.head].scalar - scan.baseline) }
+        func effect(_ h: Head) -> Float { abs(single[h.layer, h.head].scalar - scan.baseline) }
         let control = others.min { effect($0) < effect($1) }
 
         // In-context learning on Recipe R's own evaluation sequences.
@@ -133,8 +131,8 @@ enum DemoCommand {
 
     // MARK: Text report
 
-    static func name(_ heads: [(layer: Int, head: Int)]) -> String {
-        heads.isEmpty ? "none" : heads.map { Head(layer: $0.layer, head: $0.head).description }.joined(separator: ", ")
+    static func name(_ heads: [Head]) -> String {
+        heads.isEmpty ? "none" : heads.map(\.description).joined(separator: ", ")
     }
 
     static func report(_ f: Findings) {

@@ -51,14 +51,17 @@ enum DemoReport {
         }
         if let best = f.inductionHeads.max(by: { f.scores.induction[$0.layer, $0.head].scalar < f.scores.induction[$1.layer, $1.head].scalar }) {
             let pattern = try cache.tensor(.pattern(best.layer))[0, best.head]
-            try folder.add(AttentionPattern(title: "Induction head \(Head(layer: best.layer, head: best.head))",
+            try folder.add(AttentionPattern(title: "Induction head \(best)",
                                             pattern: pattern.rowScalars, tokens: labels),
                            name: "induction-head", caption: "Hover a token to see where it attends and what attends to it.")
         }
 
         // Ablation.
         var names: [String] = [], losses: [Float] = []
-        for l in 0..<c.nLayers { for h in 0..<c.nHeads { names.append(Head(layer: l, head: h).description); losses.append(f.singleAblation[l, h].scalar) } }
+        for head in Head.all(layers: c.nLayers, heads: c.nHeads) {
+            names.append(head.description)
+            losses.append(f.singleAblation[head.layer, head.head].scalar)
+        }
         names.append("all induction"); losses.append(f.withoutInduction)
         try folder.add(BarChart(title: "Loss on the repeated half with heads zero-ablated", labels: names, values: losses,
                                 valueLabel: "loss (nats)", referenceLine: f.cleanLoss, referenceLabel: String(format: "clean %.2f", f.cleanLoss)),

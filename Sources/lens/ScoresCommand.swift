@@ -62,12 +62,12 @@ enum ScoresCommand {
         }
         for (name, key, pattern) in [("tl:prev", "detect_previous_token", HeadDetector.Pattern.previousToken),
                                      ("tl:dup", "detect_duplicate_token", .duplicateToken), ("tl:ind", "detect_induction", .induction)] {
-            columns.append((name, key, try model.detectHead(tokens, pattern: pattern, cache: cache)))
+            columns.append((name, key, try HeadDetector.measure(model, tokens: tokens, pattern: pattern, cache: cache)))
         }
         if repeated {
-            columns.append(("copy", "copying_logit", try CopyingScore.measure(model, repeatedTokens: tokens, cache: cache)))
+            columns.append(("copy", "copying_logit", try LogitCopyingScore.measure(model, repeatedTokens: tokens, cache: cache)))
         }
-        let ov = try model.copyingScores(topOneAccuracy: args.flag("--top1") || config.dVocab <= 4096)
+        let ov = try model.ovCopyingScores(topOneAccuracy: args.flag("--top1") || config.dVocab <= 4096)
         columns.append(("ov-eig", "copying_ov_eigenvalues", ov.eigenvalueScore))
         if let top1 = ov.topOneAccuracy { columns.append(("ov-top1", "copying_ov_top1", top1)) }
 
@@ -75,11 +75,9 @@ enum ScoresCommand {
               + "tokens \(tokens.shape)\(repeated ? " (repeated, L = \(tokens.shape[1] / 2))" : "")")
         if !repeated { print("(the tokens are not [r, r] repeats: previous/duplicate/induction attention and the copying score need --rrt)") }
         print("head   " + columns.map { String(repeating: " ", count: max(0, 7 - $0.name.count)) + $0.name + " " }.joined())
-        for l in 0..<config.nLayers {
-            for h in 0..<config.nHeads {
-                let label = Head(layer: l, head: h).description.padding(toLength: 7, withPad: " ", startingAt: 0)
-                print(label + columns.map { String(format: "%7.3f ", $0.values[l, h].scalar) }.joined())
-            }
+        for head in Head.all(layers: config.nLayers, heads: config.nHeads) {
+            let label = head.description.padding(toLength: 7, withPad: " ", startingAt: 0)
+            print(label + columns.map { String(format: "%7.3f ", $0.values[head.layer, head.head].scalar) }.joined())
         }
         for (key, title) in [("previous_token", "previous-token heads"), ("induction", "induction heads"),
                              ("detect_previous_token", "previous-token heads (detect_head)"), ("detect_induction", "induction heads (detect_head)")] {

@@ -107,6 +107,12 @@ import Testing
         let x = random([3, 4, 5], seed: 70)
         checkGradients([x], "subscript") { $0[0][1, .all, 1..<4] }
         checkGradients([x], "stepped subscript") { $0[0][.all, .stride(nil, nil, 2), -1] }
+        checkGradients([x], "list subscript") { $0[0][[2, 0, 2], .all, [4, 1]] }
+        checkGradients([x, random([2, 1], seed: 73)], "list assignment") { t in
+            var y = t[0]
+            y[1, [3, 0], .all] = t[1]
+            return y * 2
+        }
         checkGradients([x, random([4, 3], seed: 71)], "subscript assignment") { t in
             var y = t[0]
             y[0, .all, 1..<4] = t[1]

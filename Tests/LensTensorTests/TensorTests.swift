@@ -99,6 +99,37 @@ import Testing
         let tokens = IntTensor([[5, 6, 7], [8, 9, 10]])
         #expect(tokens[1, 2] == 10 && tokens[.all, 1...].scalars == [6, 7, 9, 10])
         #expect(tokens[0].shape == [3])
+        #expect(tokens[.all, [2, 0, 2]].scalars == [7, 5, 7, 10, 8, 10])
+    }
+
+    /// Lists keep their axis and select in their order, repeats and negative indices included;
+    /// several lists select along their own axes (outer indexing).
+    @Test func listSubscripts() {
+        let x = Tensor.arange(60).reshaped(3, 4, 5)
+        let picked = x[.all, [3, -4, 3], 1]
+        #expect(picked.shape == [3, 3])
+        for i in 0..<3 { for (k, j) in [3, 0, 3].enumerated() { #expect(at(picked, [i, k]) == at(x, [i, j, 1])) } }
+        let outer = x[[2, 0], .newAxis, .all, [4, 1]]
+        #expect(outer.shape == [2, 1, 4, 2])
+        for (a, i) in [2, 0].enumerated() { for j in 0..<4 { for (c, k) in [4, 1].enumerated() {
+            #expect(at(outer, [a, 0, j, c]) == at(x, [i, j, k]))
+        } } }
+        #expect(x[.all, TensorIndex.indices([]), 0].shape == [3, 0])
+        var y = x
+        y[1, [0, 2], .all] = Tensor([[-1], [-2]])  // [2, 1] broadcast to the [2, 5] selection
+        #expect(y[1, 0].scalars == Array(repeating: -1, count: 5) && y[1, 2].scalars == Array(repeating: -2, count: 5))
+        #expect(y[1, 1].scalars == x[1, 1].scalars && y[0].scalars == x[0].scalars && x[1, 0, 0].scalar == 20)
+    }
+
+    /// `resolved(extent:)` says what a subscript would select, or nil where it would trap.
+    @Test func resolvedIndices() {
+        #expect(TensorIndex.all.resolved(extent: 3) == [0, 1, 2])
+        #expect(TensorIndex.at(-1).resolved(extent: 3) == [2] && TensorIndex.at(3).resolved(extent: 3) == nil)
+        #expect(TensorIndex.stride(-6, nil, 2).resolved(extent: 10) == [4, 6, 8])
+        #expect(TensorIndex.stride(5, 99).resolved(extent: 7) == [5, 6] && TensorIndex.stride(0, 5, 0).resolved(extent: 7) == nil)
+        #expect(([1, -1] as TensorIndex).resolved(extent: 4) == [1, 3] && TensorIndex.indices([4]).resolved(extent: 4) == nil)
+        #expect(TensorIndex.newAxis.resolved(extent: 4) == nil)
+        #expect(TensorIndex.at(0).dropsAxis && !([0] as TensorIndex).dropsAxis && !TensorIndex.all.dropsAxis)
     }
 
     @Test func gatherOperations() {

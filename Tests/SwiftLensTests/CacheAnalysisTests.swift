@@ -79,7 +79,7 @@ import Testing
         // logit_attrs(stack[:, :, :61], tokens[:, 1:], pos_slice=(0, 61)).
         let positions = f.tokens.shape[1]
         let attrs = try f.cache.logitAttrs(heads.tensor[.all, .all, ..<(positions - 1)], tokens: f.tokens[.all, 1...],
-                                           positions: .range(0..<(positions - 1)))
+                                           positions: .stride(0, positions - 1))
         #expect(try f.analysis.intTensor("logit_attrs.tokens") == f.tokens[.all, 1...])
         worst = max(worst, expectClose(attrs, try f.analysis.tensor("logit_attrs"), "\(name) logit_attrs"))
         print("cache analyses \(name): max scaled |Δ| = \(worst)")
@@ -92,10 +92,10 @@ import Testing
         let perToken = try f.model.perTokenLoss(row1)
         expectClose(perToken, try f.analysis.tensor("loss_per_token.row1"), "\(name) loss_per_token.row1")
         let want = try f.analysis.tensor("induction_loss")
-        expectClose(Tensor(scalar: try f.model.inductionLoss(row1)), want, "\(name) induction_loss")
-        expectClose(Tensor(scalar: try HookedTransformer.inductionLoss(perTokenLoss: f.analysis.tensor("loss_per_token.row1"))),
+        expectClose(Tensor(scalar: try InductionLoss.measure(f.model, repeatedTokens: row1)), want, "\(name) induction_loss")
+        expectClose(Tensor(scalar: try InductionLoss.measure(perTokenLoss: f.analysis.tensor("loss_per_token.row1"))),
                     want, "\(name) induction_loss from the fixture's per-token loss")
-        #expect(throws: CacheAnalysisError.self) { try HookedTransformer.inductionLoss(perTokenLoss: Tensor.zeros([1, 60])) }
+        #expect(throws: AnalysisError.self) { try InductionLoss.measure(perTokenLoss: Tensor.zeros([1, 60])) }
     }
 
     // MARK: Decompositions sum to the residual
@@ -157,11 +157,11 @@ import Testing
         expectClose(some[1, 1], try f.model.parameter("blocks.0.mlp.W_out")[17] * c[.mlpPost(0)]![1, 61, 17].scalar, "L0N17, last position")
         #expect(try c.neuronResults(layer: 0, neurons: 5).shape == [2, 62, 64])
 
-        let stack = try c.stackNeuronResults(neurons: .range(10..<13), positions: .range(5..<9))
+        let stack = try c.stackNeuronResults(neurons: .stride(10, 13), positions: .stride(5, 9))
         #expect(stack.labels == ["L0N10", "L0N11", "L0N12", "L1N10", "L1N11", "L1N12"])
         #expect(stack.tensor.shape == [6, 2, 4, 64])
         expectClose(stack.tensor[4], results[.all, 5..<9, 11], "stacked L1N11")
-        let strided = try c.stackNeuronResults(layer: 1, neurons: .stride(start: -6, end: nil, step: 2))
+        let strided = try c.stackNeuronResults(layer: 1, neurons: .stride(-6, nil, 2))
         #expect(strided.labels == ["L0N250", "L0N252", "L0N254"])
         expectClose(strided.tensor[2], try c.neuronResults(layer: 0, neurons: -2), "strided L0N254")
         let single = try c.stackNeuronResults(neurons: 7)
@@ -188,7 +188,7 @@ import Testing
         expectClose(try c.decomposeResid(layer: 1, applyLN: true).sum, centred / c[.scale(1, .ln1)]!, "\(name) into ln1 of layer 1")
 
         // Selecting positions selects the same positions of the scale.
-        let sliced = try c.decomposeResid(applyLN: true, positions: .range(3..<10)).tensor
+        let sliced = try c.decomposeResid(applyLN: true, positions: .stride(3, 10)).tensor
         expectClose(sliced, try c.decomposeResid(applyLN: true).tensor[.all, .all, 3..<10], "\(name) positions 3..<10")
         let last = try c.accumulatedResid(applyLN: true, positions: -1)
         expectClose(last.tensor, try c.accumulatedResid(applyLN: true).tensor[.all, .all, 61], "\(name) last position")
@@ -197,7 +197,9 @@ import Testing
         expectClose(listed[2, .all, 1], c[.residPost(1)]![.all, 61], "\(name) list positions")
 
         // A logit difference is the difference of two attributions.
-        let heads = try c.stackHeadResults(positions: -1).tensor
+        let headStack = try c.stackHeadResults(positions: -1)
+        let heads = headStack.tensor
+        expectClose(try headStack.component(Head(layer: 1, head: 2)), try c.headResults(layer: 1)[.all, 61, 2], "\(name) L1H2, last position")
         let (a, b) = (IntTensor([3, 4]), IntTensor([9, 1]))
         let difference = try c.logitAttrs(heads, tokens: a, incorrectTokens: b, positions: -1)
         expectClose(difference, try c.logitAttrs(heads, tokens: a, positions: -1) - c.logitAttrs(heads, tokens: b, positions: -1),
@@ -212,7 +214,10 @@ import Testing
         #expect(lens.labels == ["0_pre", "1_pre", "final_post"])
         expectClose(lens.logits[2], f.logits, "\(name) final logit-lens row")
         let losses = try lens.loss(tokens: f.tokens)
-        expectClose(Tensor(scalar: losses[2]), try f.model.loss(f.tokens), "\(name) final logit-lens loss")
+        #expect(losses.shape == [3])
+        expectClose(losses[2], try f.model.loss(f.tokens), "\(name) final logit-lens loss")
+        // Every position spelled as a stride is still every position: the loss is available.
+        expectClose(try f.cache.logitLens(positions: .stride(0, nil)).loss(tokens: f.tokens), losses, "\(name) loss, positions 0...")
         let top = try lens.topTokens(3)
         #expect(top.shape == [3, 2, 62, 3])
         #expect(top[2, 1, 40, 0] == f.logits[1, 40].argmax())
@@ -236,7 +241,7 @@ import Testing
         #expect(throws: CacheAnalysisError.self) { try c.applyLNToStack(Tensor.zeros([3, 2, 62, 64]), layer: 1, recomputeLN: true) }
         #expect(throws: CacheAnalysisError.self) { try c.accumulatedResid(mlpInput: true) }
         #expect(throws: CacheAnalysisError.self) { try c.accumulatedResid(positions: 62) }
-        #expect(throws: CacheAnalysisError.self) { try c.accumulatedResid(positions: .stride(start: 0, end: 5, step: 0)) }
+        #expect(throws: CacheAnalysisError.self) { try c.accumulatedResid(positions: .stride(0, 5, 0)) }
         #expect(throws: CacheAnalysisError.self) { try c.neuronResults(layer: 0, neurons: [256]) }
         #expect(throws: CacheAnalysisError.self) { try c.neuronResults(layer: 2) }
         #expect(throws: CacheAnalysisError.self) { try c.decomposeResid().component("3_attn_out") }

@@ -182,7 +182,7 @@ import Testing
     func copyingScoresFollowTheirDefinitions(fixture: String) throws {
         let model = try HookedTransformer.load(directory: Fixtures.url("classic/\(fixture)"))
         let reference = try Fixtures.open("classic/\(fixture)/analysis.safetensors")
-        let scores = try model.copyingScores()
+        let scores = try model.ovCopyingScores()
         let (re, im) = (try reference.tensor("ov_full.eigenvalues.real"), try reference.tensor("ov_full.eigenvalues.imag"))
         let magnitude = (re.square() + im.square()).sqrt()
         Self.expectClose(scores.eigenvalueScore, re.sum(axis: -1) / magnitude.sum(axis: -1), 1e-4, "\(fixture) Σλ/Σ|λ|")
@@ -209,12 +209,12 @@ import Testing
         try model.setParameter("unembed.W_U", eye)
         try model.setParameter("blocks.0.attn.W_V", Tensor.stack([eye, eye]))
         try model.setParameter("blocks.0.attn.W_O", Tensor.stack([eye, eye * -0.5]))
-        let scores = try model.copyingScores()
+        let scores = try model.ovCopyingScores()
         Self.expectClose(scores.eigenvalueScore, Tensor([[1, -1]]), 1e-6, "Σλ/Σ|λ|")
         Self.expectClose(scores.positiveEigenvalueFraction, Tensor([[1, 0]]), 0, "positive fraction")
         Self.expectClose(try #require(scores.topOneAccuracy), Tensor([[1, 0]]), 0, "top-1")
-        #expect(CopyingScores.eigenvalueScore([(1, 2), (1, -2), (-1, 0)]) == 1 / (2 * 5.0.squareRoot() + 1))
-        #expect(CopyingScores.positiveFraction([(1, 0), (-2, 0), (1e-9, 0), (0.5, 0)]) == 2.0 / 3)
+        #expect(OVCopyingScores.eigenvalueScore([(1, 2), (1, -2), (-1, 0)]) == 1 / (2 * 5.0.squareRoot() + 1))
+        #expect(OVCopyingScores.positiveFraction([(1, 0), (-2, 0), (1e-9, 0), (0.5, 0)]) == 2.0 / 3)
     }
 
     @Test func groupedQueryHeadsShareTheirKeyAndValueWeights() throws {
@@ -265,7 +265,7 @@ import Testing
         #expect(checkpoints.map(\.directory.lastPathComponent) == ["step-000001", "step-000030", "step-000060"])
         var data = InductionData.recipeR(seed: 55, vocabularySize: 16, sequenceLength: 25, concentration: 0.2)
         let tokens = data.nextBatch(6)
-        let trajectory = try LossTrajectory(run: run, tokens: tokens)
+        let trajectory = try LossTrajectory.measure(run: run, tokens: tokens)
         #expect(trajectory.losses.shape == [3, 6 * 24] && trajectory.coordinates.shape == [3, 2])
         let last = try HookedTransformer.load(directory: checkpoints[2].directory).perTokenLoss(tokens).flattened()
         Self.expectClose(trajectory.losses[2], last, 1e-6, "row of the last checkpoint")
@@ -275,8 +275,13 @@ import Testing
         #expect(trajectory.principalComponents.explainedVarianceRatio[0].scalar > 0.5)
         #expect(pc1[0] * pc1[2] < 0 && (min(pc1[0], pc1[2])...max(pc1[0], pc1[2])).contains(pc1[1]), "PC1 \(pc1)")
         #expect(trajectory.losses[0].mean().scalar > trajectory.losses[2].mean().scalar)
+        // From losses already computed (here, in-memory models), the same trajectory.
+        let models = try checkpoints.map { try HookedTransformer.load(directory: $0.directory) }
+        let rebuilt = try LossTrajectory(checkpoints: checkpoints, losses: LossTrajectory.perTokenLosses(models: models, tokens: tokens))
+        Self.expectClose(rebuilt.coordinates, trajectory.coordinates, 1e-6, "trajectory from in-memory losses")
+        #expect(throws: AnalysisError.self) { try LossTrajectory(checkpoints: checkpoints, losses: trajectory.losses[..<2]) }
 
         #expect(throws: AnalysisError.self) { try TrainingCheckpoint.all(inRun: run.appendingPathComponent("final")) }
-        #expect(throws: AnalysisError.self) { try LossTrajectory(checkpoints: [checkpoints[0]], tokens: tokens) }
+        #expect(throws: AnalysisError.self) { try LossTrajectory.measure(checkpoints: [checkpoints[0]], tokens: tokens) }
     }
 }

@@ -199,10 +199,10 @@ import Testing
         let head = try HeadScores.measure(loaded, repeatedTokens: tokens)
         #expect(try written.tensor("induction").maxAbsoluteDifference(head.induction) < 1e-6)
         #expect(try written.tensor("previous_token").maxAbsoluteDifference(head.previousToken) < 1e-6)
-        #expect(try written.tensor("detect_induction").maxAbsoluteDifference(loaded.detectHead(tokens, pattern: .induction)) < 1e-6)
-        #expect(try written.tensor("copying_logit").maxAbsoluteDifference(CopyingScore.measure(loaded, repeatedTokens: tokens)) < 1e-5)
+        #expect(try written.tensor("detect_induction").maxAbsoluteDifference(HeadDetector.measure(loaded, tokens: tokens, pattern: .induction)) < 1e-6)
+        #expect(try written.tensor("copying_logit").maxAbsoluteDifference(LogitCopyingScore.measure(loaded, repeatedTokens: tokens)) < 1e-5)
         #expect(try written.tensor("composition_k").maxAbsoluteDifference(loaded.allCompositionScores(.k)) < 1e-6)
-        let ov = try loaded.copyingScores()
+        let ov = try loaded.ovCopyingScores()
         #expect(try written.tensor("copying_ov_eigenvalues").maxAbsoluteDifference(ov.eigenvalueScore) < 1e-6)
         #expect(try written.tensor("copying_ov_top1").maxAbsoluteDifference(#require(ov.topOneAccuracy)) == 0)
 

@@ -82,19 +82,19 @@ import Testing
         let model = try HookedTransformer.load(directory: Fixtures.url("trained/recipeR-2L-s0/final"))
         let rrt = RepeatedRandomTokens.batch(count: 8, length: 32, vocabularySize: model.config.dVocab, seed: 0)
         let scores = try HeadScores.measure(model, repeatedTokens: rrt)
-        let detected = try model.detectHead(rrt, pattern: .previousToken)
-        let copying = try CopyingScore.measure(model, repeatedTokens: rrt)
-        let inductionLoss = try model.inductionLoss(rrt)
+        let detected = try HeadDetector.measure(model, tokens: rrt, pattern: .previousToken)
+        let copying = try LogitCopyingScore.measure(model, repeatedTokens: rrt)
+        let inductionLoss = try InductionLoss.measure(model, repeatedTokens: rrt)
 
         let ov = try model.fullOVCircuit()
-        let eigenvalueScores = try model.copyingScores().eigenvalueScore
+        let eigenvalueScores = try model.ovCopyingScores().eigenvalueScore
         let kComposition = try model.allCompositionScores(.k)
         let baseline = try model.randomCompositionBaseline()
 
         let (_, cache) = try model.runWithCache(rrt)
         let layers = try cache.accumulatedResid(applyLN: true)
-        let heads = try cache.stackHeadResults(positions: .range(0..<63))
-        let attribution = try cache.logitAttrs(heads.tensor, tokens: rrt[.all, 1...], positions: .range(0..<63))
+        let heads = try cache.stackHeadResults(positions: .stride(0, 63))
+        let attribution = try cache.logitAttrs(heads.tensor, tokens: rrt[.all, 1...], positions: .stride(0, 63))
         let lens = try cache.logitLens()
 
         #expect(scores.induction[1, 0].scalar > 0.5 && detected[0, 3].scalar > 0.5 && copying[1, 0].scalar > 0.5)

@@ -17,11 +17,9 @@ import Testing
         try HookedTransformer.load(directory: Fixtures.url("\(run)/\(checkpoint)"))
     }
 
-    /// Heads whose score is at least `threshold`, as (layer, head).
-    static func heads(_ scores: Tensor, above threshold: Float) -> [(layer: Int, head: Int)] {
-        var found: [(layer: Int, head: Int)] = []
-        for l in 0..<scores.shape[0] { for h in 0..<scores.shape[1] where scores[l, h].scalar >= threshold { found.append((l, h)) } }
-        return found
+    /// Heads whose score [n_layers, n_heads] is at least `threshold`, in (layer, head) order.
+    static func heads(_ scores: Tensor, above threshold: Float) -> [Head] {
+        Head.all(layers: scores.shape[0], heads: scores.shape[1]).filter { scores[$0.layer, $0.head].scalar >= threshold }
     }
 
     @Test func detectorsFindThePreviousTokenAndInductionHeads() throws {
@@ -29,16 +27,16 @@ import Testing
         let scores = try HeadScores.measure(model, repeatedTokens: Self.tokens)
         // TransformerLens's detector on one sequence (its "mul" induction score tops out near 0.5 on 2×L tokens).
         let sequence = Self.tokens[0 ..< 1]
-        let detectedPrevious = try model.detectHead(sequence, pattern: .previousToken)
-        let detectedInduction = try model.detectHead(sequence, pattern: .induction)
+        let detectedPrevious = try HeadDetector.measure(model, tokens: sequence, pattern: .previousToken)
+        let detectedInduction = try HeadDetector.measure(model, tokens: sequence, pattern: .induction)
 
         let previous = Self.heads(scores.previousToken, above: 0.4)
         let induction = Self.heads(scores.induction, above: 0.4)
         #expect(!previous.isEmpty && previous.allSatisfy { $0.layer == 0 }, "previous-token heads \(previous)")
         #expect(!induction.isEmpty && induction.allSatisfy { $0.layer == 1 }, "induction heads \(induction)")
         // The detector agrees on which heads they are.
-        #expect(Self.heads(detectedPrevious, above: 0.4).map { "\($0)" } == previous.map { "\($0)" })
-        #expect(Self.heads(detectedInduction, above: 0.2).map { "\($0)" } == induction.map { "\($0)" })
+        #expect(Self.heads(detectedPrevious, above: 0.4) == previous)
+        #expect(Self.heads(detectedInduction, above: 0.2) == induction)
         // Before the phase change (step 500) there is neither.
         let early = try HeadScores.measure(Self.model("checkpoints/step-000500"), repeatedTokens: Self.tokens)
         #expect(early.induction.max().scalar < 0.1 && early.previousToken.max().scalar < 0.2)
@@ -64,10 +62,8 @@ import Testing
         let previous = Self.heads(scores.previousToken, above: 0.4)
         for h in previous { #expect(single[h.layer, h.head].scalar > scan.baseline + 2) }
         // Heads that are neither induction nor previous-token heads barely matter.
-        for l in 0..<2 {
-            for h in 0..<4 where !induction.contains(where: { $0 == (l, h) }) && !previous.contains(where: { $0 == (l, h) }) {
-                #expect(single[l, h].scalar < scan.baseline + 0.5, "L\(l)H\(h): \(single[l, h].scalar)")
-            }
+        for h in Head.all(layers: 2, heads: 4) where !induction.contains(h) && !previous.contains(h) {
+            #expect(single[h.layer, h.head].scalar < scan.baseline + 0.5, "\(h): \(single[h.layer, h.head].scalar)")
         }
     }
 }

@@ -39,7 +39,8 @@ Tutorial.run(number: 4, title: "Head detection: prefix matching, previous-token 
     t.say("detect_head compares each head's pattern with a detection pattern built from the tokens (\"mul\": the fraction of "
           + "attention that lands where the detection pattern says). Its induction score tops out near 0.5 on [r, r] "
           + "sequences, because the first copy has nowhere to attend.")
-    let detected = try model.detectHead(tokens, pattern: .induction), detectedPrevious = try model.detectHead(tokens, pattern: .previousToken)
+    let detected = try HeadDetector.measure(model, tokens: tokens, pattern: .induction)
+    let detectedPrevious = try HeadDetector.measure(model, tokens: tokens, pattern: .previousToken)
     for l in 0..<c.nLayers { t.row("detect induction L\(l)", detected[l].scalars) }
     for l in 0..<c.nLayers { t.row("detect previous L\(l)", detectedPrevious[l].scalars) }
     t.check(detected[1].min().scalar > 0.3 && detected[0].max().scalar < 0.1, "the detector agrees: layer 1 heads are induction heads")
@@ -47,7 +48,7 @@ Tutorial.run(number: 4, title: "Head detection: prefix matching, previous-token 
     t.step("Copying")
     t.say("An induction head must also copy: its output, read through the unembedding, should raise the logit of the token it attends to. "
           + "The copying score is that direct effect, in logits above an average token, averaged over the repeated half.")
-    let copying = try CopyingScore.measure(model, repeatedTokens: tokens)
+    let copying = try LogitCopyingScore.measure(model, repeatedTokens: tokens)
     for l in 0..<c.nLayers { t.row("copying (logits) L\(l)", copying[l].scalars) }
     t.check(copying[1].min().scalar > 0.5, "the induction heads copy (each adds > 0.5 logits to the attended-to token)")
     t.check(copying[0].abs().max().scalar < 0.2, "layer 0 heads do not (they write for layer 1 to read)")

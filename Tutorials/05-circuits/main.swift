@@ -19,7 +19,7 @@ Tutorial.run(number: 5, title: "QK and OV circuits, and K-composition") { t in
     let tokenLabels = (0..<c.dVocab).map { "\($0)" }
 
     t.step("OV circuits: do the heads copy?")
-    let copying = try model.copyingScores()
+    let copying = try model.ovCopyingScores()
     for l in 0..<c.nLayers {
         t.row("eigenvalue score L\(l)", copying.eigenvalueScore[l].scalars)
         t.row("top-1 diagonal L\(l)", copying.topOneAccuracy![l].scalars)

@@ -31,11 +31,11 @@ Tutorial.run(number: 6, title: "Ablation and attention knockout") { t in
                  c.dVocab, log(Float(c.dVocab))))
     print("  head    zero-ablated loss   mean-ablated loss   ICL score")
     var labels: [String] = [], losses: [Float] = [], iclScores: [Float] = []
-    for i in repeated.labels.indices {
-        let l = i / c.nHeads, h = i % c.nHeads
-        let score = try iclScore([.zeroAblateHead(layer: l, head: h)])
-        labels.append("L\(l)H\(h)"); losses.append(repeated.values[i]!); iclScores.append(score)
-        print(String(format: "  L%dH%d        %6.3f             %6.3f           %+.2f", l, h, repeated.values[i]!, mean.values[i]!, score))
+    for (i, head) in Head.all(layers: c.nLayers, heads: c.nHeads).enumerated() {  // the sweep's order
+        let score = try iclScore([.zeroAblateHead(layer: head.layer, head: head.head)])
+        labels.append(head.description); losses.append(repeated.values[i]!); iclScores.append(score)
+        print(String(format: "  %@        %6.3f             %6.3f           %+.2f", head.description as NSString, repeated.values[i]!,
+                     mean.values[i]!, score))
     }
     let control = [0, 1, 2].map { losses[$0] }  // L0H0–L0H2: neither previous-token nor induction heads
     t.check(losses[3] > repeated.baseline + 2, "without the previous-token head L0H3, copying fails (loss \(String(format: "%.2f", losses[3])))")
@@ -48,7 +48,7 @@ Tutorial.run(number: 6, title: "Ablation and attention knockout") { t in
 
     t.step("Removing all induction heads at once")
     let inductionHeads = (0..<c.nHeads).map { Hook.zeroAblateHead(layer: 1, head: $0) }
-    let without = try model.inductionLoss(tokens, hooks: inductionHeads)
+    let without = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: inductionHeads)
     let withoutICL = try iclScore(inductionHeads)
     print(String(format: "  repeated-half loss %.3f → %.3f; ICL score %+.2f → %+.2f", repeated.baseline, without, cleanICL, withoutICL))
     t.check(without > log(Float(c.dVocab)) - 0.5, "without the induction heads the repeated half is predicted no better than chance")
@@ -58,9 +58,9 @@ Tutorial.run(number: 6, title: "Ablation and attention knockout") { t in
     t.say("Attention knockout sets chosen scores to −∞ before the softmax, so each query renormalises over the other keys. "
           + "We remove only the pairs (i, i − L + 1) for i in the second copy — the stripe — from all four layer-1 heads.")
     let stripe = (length..<(2 * length)).map { (query: $0, key: $0 - length + 1) }
-    let knocked = try model.inductionLoss(tokens, hooks: [.knockOutScores(layer: 1, pairs: stripe)])
+    let knocked = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: [.knockOutScores(layer: 1, pairs: stripe)])
     let offStripe = (length..<(2 * length)).map { (query: $0, key: $0 - length) }  // the duplicate token instead: a control
-    let knockedControl = try model.inductionLoss(tokens, hooks: [.knockOutScores(layer: 1, pairs: offStripe)])
+    let knockedControl = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: [.knockOutScores(layer: 1, pairs: offStripe)])
     print(String(format: "  clean %.3f · stripe knocked out %.3f · whole heads removed %.3f · control pairs (i, i − L) knocked out %.3f",
                  repeated.baseline, knocked, without, knockedControl))
     t.check(knocked - repeated.baseline > 0.8 * (without - repeated.baseline), "the stripe alone carries most of what the heads do")

@@ -32,7 +32,7 @@ Tutorial.run(number: 9, title: "Per-token loss across checkpoints, and its princ
     var data = InductionData.recipeR(seed: 999)
     let batch = data.nextBatchWithMask(t.fast ? 16 : 64)
     let tokens = batch.tokens
-    let trajectory = try LossTrajectory(run: run, tokens: tokens, components: 2)
+    let trajectory = try LossTrajectory.measure(run: run, tokens: tokens, components: 2)
     let pcs = trajectory.principalComponents
     print(String(format: "  %d checkpoints × %d token losses; explained variance: PC1 %.0f%%, PC2 %.0f%%", trajectory.checkpoints.count,
                  trajectory.losses.shape[1], 100 * pcs.explainedVarianceRatio[0].scalar,

@@ -33,7 +33,7 @@ Tutorial.run(number: 10, title: "Logit lens and direct logit attribution") { t i
     t.step("Direct logit attribution")
     t.say("Each head's output at position p, through the final norm (its scale frozen), dotted with the unembedding "
           + "direction of the token at p + 1: what the head adds to the correct logit. Averaged over the repeated copy:")
-    let positions = AxisSlice.range(0..<(2 * length - 1))
+    let positions = TensorIndex.stride(0, 2 * length - 1)  // TL's pos_slice=(0, 2L − 1): every position with a next token
     let heads = try cache.stackHeadResults(positions: positions)
     let attributions = try cache.logitAttrs(heads.tensor, tokens: tokens[.all, 1...], positions: positions)  // [component, batch, pos]
     let secondHalf = attributions[.all, .all, length...].mean(axes: [1, 2]).scalars

@@ -16,6 +16,10 @@
 /// several sequences every option is honoured (TL drops them for named patterns); sequences
 /// may fill the whole context (TL asks for pos < n_ctx); no warning is printed for a `mul`
 /// pattern with values other than 0 and 1.
+///
+/// ```swift
+/// let previous = try HeadDetector.measure(model, tokens: rrt, pattern: .previousToken)   // [n_layers, n_heads]
+/// ```
 public enum HeadDetector {
     /// What attention to look for.
     public enum Pattern: Sendable {
@@ -40,7 +44,7 @@ public enum HeadDetector {
         case sequenceLength(Int, contextLength: Int)
         case patternShape(expected: [Int], found: [Int])
         case patternNotLowerTriangular(row: Int, column: Int, value: Float)
-        case headOutOfRange(layer: Int, head: Int, layers: Int, heads: Int)
+        case headOutOfRange(Head, layers: Int, heads: Int)
         case cacheShape(layer: Int, expected: [Int], found: [Int])
         case noSequences
 
@@ -52,8 +56,8 @@ public enum HeadDetector {
                 "the detection pattern must be [pos, pos] = \(expected) for these tokens; found \(found)"
             case let .patternNotLowerTriangular(row, column, value):
                 "the detection pattern must be lower triangular (keys at or before each query); found \(value) at query \(row), key \(column)"
-            case let .headOutOfRange(layer, head, layers, heads):
-                "head (layer \(layer), head \(head)) does not exist: the model has \(layers) layers of \(heads) heads"
+            case let .headOutOfRange(head, layers, heads):
+                "head \(head) does not exist: the model has \(layers) layers of \(heads) heads"
             case let .cacheShape(layer, expected, found):
                 "the cache's pattern of layer \(layer) has shape \(found); expected \(expected) for these tokens"
             case .noSequences:
@@ -134,9 +138,9 @@ public enum HeadDetector {
         let meanTimesLength = Double(Float(total / Double(n * n)) * Float(n))
         return Float(1 - (meanTimesLength * 1000).rounded(.toNearestOrEven) / 1000)
     }
-}
 
-extension HookedTransformer {
+    // MARK: Measuring a model
+
     /// TransformerLens's `detect_head`: each head's ``HeadDetector`` score on `tokens`, averaged
     /// over sequences. No tokenizer is involved: pass the token ids (with a BOS if you want one).
     ///
@@ -144,50 +148,51 @@ extension HookedTransformer {
     ///   - tokens: one sequence [pos], or several of one length [batch, pos] (each row is scored
     ///     on its own and the scores averaged, as TL does for a list of strings).
     ///   - pattern: a named pattern (built from each row's tokens) or a custom [pos, pos] one.
-    ///   - heads: the (layer, head) pairs to score; the others get −1. Default: every head.
-    ///   - cache: a cache of this model on exactly `tokens` holding `hook_pattern` of the layers
+    ///   - heads: the heads to score; the others get −1. Default: every head.
+    ///   - cache: a cache of `model` on exactly `tokens` holding `hook_pattern` of the layers
     ///     needed; without one, the patterns are computed (one forward pass).
+    ///   - hooks: hooks for that forward pass (e.g. an ablation); unused when `cache` is given.
     /// - Returns: [n_layers, n_heads].
     /// - Throws: ``HeadDetector/DetectionError`` for a sequence shorter than 2 or longer than
     ///   n_ctx, a custom pattern of the wrong shape or not lower triangular, an unknown head,
     ///   or a cache that does not fit; model errors for bad token ids.
-    public func detectHead(_ tokens: IntTensor, pattern: HeadDetector.Pattern,
-                           heads: [(layer: Int, head: Int)]? = nil, cache: ActivationCache? = nil,
-                           excludeBOS: Bool = false, excludeCurrentToken: Bool = false,
-                           errorMeasure: HeadDetector.ErrorMeasure = .mul) throws -> Tensor {
+    public static func measure(_ model: HookedTransformer, tokens: IntTensor, pattern: Pattern,
+                               heads: [Head]? = nil, cache: ActivationCache? = nil,
+                               excludeBOS: Bool = false, excludeCurrentToken: Bool = false,
+                               errorMeasure: ErrorMeasure = .mul, hooks: [Hook] = []) throws -> Tensor {
+        let config = model.config
         let rows = tokens.rank == 1 ? tokens.reshaped([1, -1]) : tokens
         guard rows.rank == 2 else { throw ModelError.invalidTokensShape(tokens.shape) }
         let (batch, length) = (rows.shape[0], rows.shape[1])
-        guard batch > 0 else { throw HeadDetector.DetectionError.noSequences }
+        guard batch > 0 else { throw DetectionError.noSequences }
         guard length >= 2 && length <= config.nCtx else {
-            throw HeadDetector.DetectionError.sequenceLength(length, contextLength: config.nCtx)
+            throw DetectionError.sequenceLength(length, contextLength: config.nCtx)
         }
         let (layers, headCount) = (config.nLayers, config.nHeads)
-        let selected = heads ?? (0..<layers).flatMap { l in (0..<headCount).map { (layer: l, head: $0) } }
-        for (l, h) in selected where !(0..<layers).contains(l) || !(0..<headCount).contains(h) {
-            throw HeadDetector.DetectionError.headOutOfRange(layer: l, head: h, layers: layers, heads: headCount)
+        let selected = heads ?? Head.all(layers: layers, heads: headCount)
+        for head in selected where !(0..<layers).contains(head.layer) || !(0..<headCount).contains(head.head) {
+            throw DetectionError.headOutOfRange(head, layers: layers, heads: headCount)
         }
         let detections = try (0..<batch).map { b in
-            try HeadDetector.detectionPattern(pattern, tokens: Array(rows.scalars[(b * length)..<((b + 1) * length)]))
+            try detectionPattern(pattern, tokens: Array(rows.scalars[(b * length)..<((b + 1) * length)]))
         }
         let neededLayers = Set(selected.map(\.layer)).sorted()
-        let source = try cache ?? self.cache(rows, names: .only(neededLayers.map { .pattern($0) }))
+        let source = try cache ?? model.cache(rows, names: .only(neededLayers.map { .pattern($0) }), hooks: hooks)
         var scores = [Float](repeating: -1, count: layers * headCount)
         for l in neededLayers {
             let attention = try source.tensor(.pattern(l))
             let expected = [batch, headCount, length, length]
             guard attention.shape == expected else {
-                throw HeadDetector.DetectionError.cacheShape(layer: l, expected: expected, found: attention.shape)
+                throw DetectionError.cacheShape(layer: l, expected: expected, found: attention.shape)
             }
             attention.withUnsafeBufferPointer { a in
-                for (_, h) in selected.filter({ $0.layer == l }) {
+                for h in selected.filter({ $0.layer == l }).map(\.head) {
                     var sum: Float = 0
                     for b in 0..<batch {
                         let start = (b * headCount + h) * length * length
                         sum += detections[b].withUnsafeBufferPointer { d in
-                            HeadDetector.score(UnsafeBufferPointer(rebasing: a[start..<(start + length * length)]), d, n: length,
-                                               excludeBOS: excludeBOS, excludeCurrentToken: excludeCurrentToken,
-                                               errorMeasure: errorMeasure)
+                            score(UnsafeBufferPointer(rebasing: a[start..<(start + length * length)]), d, n: length,
+                                  excludeBOS: excludeBOS, excludeCurrentToken: excludeCurrentToken, errorMeasure: errorMeasure)
                         }
                     }
                     scores[l * headCount + h] = sum / Float(batch)
@@ -197,17 +202,17 @@ extension HookedTransformer {
         return Tensor(shape: [layers, headCount], values: scores)
     }
 
-    /// ``detectHead(_:pattern:heads:cache:excludeBOS:excludeCurrentToken:errorMeasure:)`` on
+    /// ``measure(_:tokens:pattern:heads:cache:excludeBOS:excludeCurrentToken:errorMeasure:hooks:)`` on
     /// sequences of different lengths: each is run and scored on its own; the scores averaged.
     /// Custom patterns need sequences of one length.
-    public func detectHead(sequences: [[Int]], pattern: HeadDetector.Pattern, heads: [(layer: Int, head: Int)]? = nil,
-                           excludeBOS: Bool = false, excludeCurrentToken: Bool = false,
-                           errorMeasure: HeadDetector.ErrorMeasure = .mul) throws -> Tensor {
-        guard !sequences.isEmpty else { throw HeadDetector.DetectionError.noSequences }
-        var total = Tensor.zeros([config.nLayers, config.nHeads])
+    public static func measure(_ model: HookedTransformer, sequences: [[Int]], pattern: Pattern, heads: [Head]? = nil,
+                               excludeBOS: Bool = false, excludeCurrentToken: Bool = false,
+                               errorMeasure: ErrorMeasure = .mul, hooks: [Hook] = []) throws -> Tensor {
+        guard !sequences.isEmpty else { throw DetectionError.noSequences }
+        var total = Tensor.zeros([model.config.nLayers, model.config.nHeads])
         for sequence in sequences {
-            total += try detectHead(IntTensor(sequence), pattern: pattern, heads: heads, excludeBOS: excludeBOS,
-                                    excludeCurrentToken: excludeCurrentToken, errorMeasure: errorMeasure)
+            total += try measure(model, tokens: IntTensor(sequence), pattern: pattern, heads: heads, excludeBOS: excludeBOS,
+                                 excludeCurrentToken: excludeCurrentToken, errorMeasure: errorMeasure, hooks: hooks)
         }
         return total / Float(sequences.count)
     }

@@ -6,7 +6,7 @@
 /// ```swift
 /// let (_, cache) = try model.runWithCache(tokens)
 /// let lens = try cache.logitLens()
-/// let losses = try lens.loss(tokens: tokens)   // one mean loss per layer, falling with depth
+/// let losses = try lens.loss(tokens: tokens)   // [n_components]: one mean loss per layer, falling with depth
 /// ```
 public struct LogitLens {
     /// `0_pre`, (`0_mid`,) `1_pre`, …, `final_post`.
@@ -16,16 +16,15 @@ public struct LogitLens {
     /// Whether every position was kept (needed for the next-token loss).
     let allPositions: Bool
 
-    /// The logit lens of a cache made by `runWithCache` (any positions selection of it).
-    /// - Parameters:
-    ///   - includeMid: also read the residual between attention and MLP of each layer.
-    ///   - positions: the positions to unembed.
-    public init(cache: ActivationCache, includeMid: Bool = false, positions: AxisSlice = .all) throws {
+    /// The logit lens of a cache made by `runWithCache` (any positions selection of it); the
+    /// public entry is ``ActivationCache/logitLens(includeMid:positions:)``.
+    init(cache: ActivationCache, includeMid: Bool, positions: TensorIndex) throws {
         let model = try cache.attachedModel()
         let stack = try cache.accumulatedResid(includeMid: includeMid, applyLN: true, positions: positions)
         labels = stack.labels
         logits = stack.tensor.matmul(model.unembed.wU, bias: model.unembed.bU)
-        allPositions = positions == .all
+        let length = try cache.residual(into: 0, positions: .all).shape.dropLast().last ?? 0
+        allPositions = !positions.dropsAxis && positions.resolved(extent: length) == Array(0..<length)
     }
 
     /// The next-token cross-entropy at each layer, [n_components, batch, pos − 1] (position p
@@ -45,9 +44,9 @@ public struct LogitLens {
         })
     }
 
-    /// The mean next-token loss at each layer, one value per component.
-    public func loss(tokens: IntTensor) throws -> [Float] {
-        try perTokenLoss(tokens: tokens).mean(axes: [1, 2]).scalars
+    /// The mean next-token loss at each layer, [n_components].
+    public func loss(tokens: IntTensor) throws -> Tensor {
+        try perTokenLoss(tokens: tokens).mean(axes: [1, 2])
     }
 
     /// The `k` highest-logit tokens at each layer and position, best first:
@@ -78,12 +77,5 @@ public struct LogitLens {
             }
         }
         return IntTensor(shape: Array(logits.shape.dropLast()) + [k], values: ids)
-    }
-}
-
-extension ActivationCache {
-    /// The logit lens of this cache; see ``LogitLens``.
-    public func logitLens(includeMid: Bool = false, positions: AxisSlice = .all) throws -> LogitLens {
-        try LogitLens(cache: self, includeMid: includeMid, positions: positions)
     }
 }

@@ -3,74 +3,8 @@
 // sublayer wrote), the final norm applied to such a stack, and direct logit attribution.
 // Per-head and per-neuron pieces are in ActivationCache+Components.swift.
 
-/// Residual-stream pieces stacked on a new leading axis, with their TransformerLens labels.
-public struct ComponentStack {
-    /// [n_components, batch, pos, d_model]; `pos` is absent when a single position was selected.
-    public var tensor: Tensor
-    /// One label per component, spelled as TransformerLens spells them (`0_pre`, `final_post`,
-    /// `embed`, `1_attn_out`, `L1H3`, `L0N17`, `bias`, `remainder`).
-    public var labels: [String]
-
-    public init(tensor: Tensor, labels: [String]) {
-        self.tensor = tensor
-        self.labels = labels
-    }
-
-    /// The number of components.
-    public var count: Int { labels.count }
-
-    /// The sum over components [batch, pos, d_model]: for a decomposition, the residual it splits.
-    public var sum: Tensor { tensor.sum(axis: 0) }
-
-    /// The component labelled `label` [batch, pos, d_model].
-    public func component(_ label: String) throws -> Tensor {
-        guard let i = labels.firstIndex(of: label) else { throw CacheAnalysisError.unknownLabel(label, available: labels) }
-        return tensor[i]
-    }
-}
-
-/// Which sublayer outputs ``ActivationCache/decomposeResid(layer:mlpInput:mode:applyLN:positions:includeEmbeds:)``
-/// lists (TransformerLens's `mode`).
-public enum ResidualDecompositionMode: String, Sendable {
-    /// Attention and MLP outputs.
-    case all
-    /// Attention outputs only.
-    case attn
-    /// MLP outputs only.
-    case mlp
-}
-
-/// Why a cache analysis cannot run: what it expected and what it found.
-public enum CacheAnalysisError: Error, CustomStringConvertible, Equatable {
-    /// The cache has no ``ActivationCache/model`` (it was filled by hand).
-    case noModel
-    /// A layer outside the range the analysis accepts.
-    case layerOutOfRange(Int, valid: ClosedRange<Int>)
-    /// A tensor of the wrong shape.
-    case shapeMismatch(String, expected: String, found: [Int])
-    /// An argument that makes no sense for this model or cache.
-    case invalidArgument(String)
-    /// A label that is not in the stack.
-    case unknownLabel(String, available: [String])
-
-    public var description: String {
-        switch self {
-        case .noModel:
-            "this cache has no model attached; the analysis needs the model's config and weights (make the cache with runWithCache, or set cache.model)"
-        case let .layerOutOfRange(layer, valid):
-            "layer \(layer) is out of range: expected \(valid.lowerBound)...\(valid.upperBound) (or -1 / nil for the final residual)"
-        case let .shapeMismatch(what, expected, found):
-            "\(what) has shape \(found); expected \(expected)"
-        case let .invalidArgument(reason):
-            reason
-        case let .unknownLabel(label, available):
-            "no component labelled \"\(label)\" (the stack has: \(available.prefix(8).joined(separator: ", "))\(available.count > 8 ? ", …" : ""))"
-        }
-    }
-}
-
 extension ActivationCache {
-    // MARK: Accumulated residual (logit lens)
+    // MARK: Accumulated residual and the logit lens
 
     /// The residual stream entering each layer up to `layer`, TransformerLens's
     /// `accumulated_resid`: `resid_pre` of layers 0…`layer` (inclusive), and for the final layer
@@ -86,7 +20,7 @@ extension ActivationCache {
     ///   - mlpInput: end at `resid_mid` of `layer` (the MLP's input) and use ln2.
     /// - Returns: [n_components, batch, pos, d_model], labels `0_pre`, (`0_mid`,) …, `final_post`.
     public func accumulatedResid(layer: Int? = nil, includeMid: Bool = false, applyLN: Bool = false,
-                                 positions: AxisSlice = .all, mlpInput: Bool = false) throws -> ComponentStack {
+                                 positions: TensorIndex = .all, mlpInput: Bool = false) throws -> ComponentStack {
         let model = try attachedModel()
         let n = model.config.nLayers
         let layer = try analysisLayer(layer, model)
@@ -115,6 +49,15 @@ extension ActivationCache {
         return ComponentStack(tensor: stack, labels: labels)
     }
 
+    /// The logit lens of this cache: ``accumulatedResid(layer:includeMid:applyLN:positions:mlpInput:)``
+    /// with `ln_final` re-run on each row, unembedded; see ``LogitLens``.
+    /// - Parameters:
+    ///   - includeMid: also read the residual between attention and MLP of each layer.
+    ///   - positions: the positions to unembed (TL's `pos_slice`); the next-token loss needs all.
+    public func logitLens(includeMid: Bool = false, positions: TensorIndex = .all) throws -> LogitLens {
+        try LogitLens(cache: self, includeMid: includeMid, positions: positions)
+    }
+
     // MARK: Decomposed residual
 
     /// What each part of the model wrote into the residual stream before `layer`,
@@ -131,7 +74,7 @@ extension ActivationCache {
     ///   first for LayerNorm), which keeps the decomposition additive (direct logit attribution).
     /// - Returns: [n_components, batch, pos, d_model] and the labels.
     public func decomposeResid(layer: Int? = nil, mlpInput: Bool = false, mode: ResidualDecompositionMode = .all,
-                               applyLN: Bool = false, positions: AxisSlice = .all,
+                               applyLN: Bool = false, positions: TensorIndex = .all,
                                includeEmbeds: Bool = true) throws -> ComponentStack {
         let model = try attachedModel()
         let layer = try analysisLayer(layer, model)
@@ -174,7 +117,7 @@ extension ActivationCache {
     /// - Note: the centring follows the norm that actually reads `layer` (for `final_rms`
     ///   models with LayerNorm blocks, TransformerLens centres at the final layer anyway).
     public func applyLNToStack(_ stack: Tensor, layer: Int? = nil, mlpInput: Bool = false,
-                               positions: AxisSlice = .all, recomputeLN: Bool = false) throws -> Tensor {
+                               positions: TensorIndex = .all, recomputeLN: Bool = false) throws -> Tensor {
         let model = try attachedModel()
         let n = model.config.nLayers, d = model.config.dModel
         let layer = try analysisLayer(layer, model)
@@ -215,7 +158,7 @@ extension ActivationCache {
     ///   - positions: the positions of the cached final scale matching the stack.
     /// - Returns: [n_components, batch, pos].
     public func logitAttrs(_ stack: Tensor, tokens: IntTensor, incorrectTokens: IntTensor? = nil,
-                           positions: AxisSlice = .all) throws -> Tensor {
+                           positions: TensorIndex = .all) throws -> Tensor {
         let model = try attachedModel()
         var directions = try model.tokensToResidualDirections(tokens)
         if let incorrectTokens {
@@ -263,35 +206,14 @@ extension ActivationCache {
 
     /// The residual stream entering `layer` (`resid_pre`, or the last `resid_post` for n_layers),
     /// positions selected.
-    func residual(into layer: Int, positions: AxisSlice) throws -> Tensor {
+    func residual(into layer: Int, positions: TensorIndex) throws -> Tensor {
         let name: HookName = layer < layerCount ? .residPre(layer) : .residPost(layer - 1)
         return try positions.apply(tensor(name), axis: -2)
     }
 
     /// A stack of no components, [0, batch, pos, d_model] (positions selected).
-    func emptyStack(_ positions: AxisSlice) throws -> Tensor {
+    func emptyStack(_ positions: TensorIndex) throws -> Tensor {
         let shape = try residual(into: 0, positions: positions).shape
         return Tensor.zeros([0] + shape)
-    }
-}
-
-extension HookedTransformer {
-    /// The unembedding directions of `tokens`, TransformerLens's `tokens_to_residual_directions`:
-    /// `W_U[:, t]` for each token, shaped `tokens.shape + [d_model]` — or [d_model] when
-    /// `tokens` holds a single token (as in TransformerLens).
-    /// - Throws: ``CacheAnalysisError`` for no tokens or an id outside 0..<d_vocab_out.
-    public func tokensToResidualDirections(_ tokens: IntTensor) throws -> Tensor {
-        guard tokens.count > 0 else { throw CacheAnalysisError.invalidArgument("tokensToResidualDirections needs at least one token") }
-        let vocabulary = config.dVocabOut
-        if let bad = tokens.scalars.first(where: { $0 < 0 || $0 >= vocabulary }) {
-            throw CacheAnalysisError.invalidArgument("token id \(bad) is outside the output vocabulary 0..<\(vocabulary)")
-        }
-        let rows = unembed.wU.transposed(0, 1)
-        return tokens.count == 1 ? rows[tokens.scalars[0]] : rows.indexSelect(tokens, axis: 0)
-    }
-
-    /// `W_U[:, token]`, [d_model].
-    public func tokenToResidualDirection(_ token: Int) throws -> Tensor {
-        try tokensToResidualDirections(IntTensor([token]))
     }
 }

@@ -40,7 +40,7 @@ extension ActivationCache {
     ///     `layer` 0 that is `resid_pre` of layer 0; TransformerLens reads a wrong layer there.)
     ///   - applyLN: divide by the cached scale of the norm reading `layer` (centred for LN).
     /// - Returns: [n_heads · layer (+1), batch, pos, d_model].
-    public func stackHeadResults(layer: Int? = nil, includeRemainder: Bool = false, positions: AxisSlice = .all,
+    public func stackHeadResults(layer: Int? = nil, includeRemainder: Bool = false, positions: TensorIndex = .all,
                                  applyLN: Bool = false) throws -> ComponentStack {
         let model = try attachedModel()
         let layer = try analysisLayer(layer, model)
@@ -48,7 +48,7 @@ extension ActivationCache {
         for l in 0..<layer {
             let result = try positions.apply(headResults(layer: l), axis: -3)
             parts.append(Self.movingAxisToFront(result, axis: result.rank - 2))
-            labels += (0..<result.shape[result.rank - 2]).map { "L\(l)H\($0)" }
+            labels += (0..<result.shape[result.rank - 2]).map { Head(layer: l, head: $0).description }
         }
         var stack = try stacked(parts, includeRemainder: includeRemainder, layer: layer, positions: positions, labels: &labels)
         if applyLN { stack = try applyLNToStack(stack, layer: layer, positions: positions) }
@@ -78,8 +78,8 @@ extension ActivationCache {
 
     /// Each selected neuron's output in `layer`, TransformerLens's `get_neuron_results`:
     /// `post[..., n] · W_out[n]` → [batch, pos, n_neurons, d_model] (the neuron axis is dropped
-    /// for a single `.at` neuron). `b_out` is not included: it belongs to no neuron.
-    public func neuronResults(layer: Int, neurons: AxisSlice = .all, positions: AxisSlice = .all) throws -> Tensor {
+    /// for a single neuron, e.g. `neurons: 5`). `b_out` is not included: it belongs to no neuron.
+    public func neuronResults(layer: Int, neurons: TensorIndex = .all, positions: TensorIndex = .all) throws -> Tensor {
         let model = try attachedModel()
         let n = model.config.nLayers
         guard layer >= 0 && layer < n else { throw CacheAnalysisError.layerOutOfRange(layer, valid: 0...(n - 1)) }
@@ -96,7 +96,7 @@ extension ActivationCache {
     /// `applyLN` as in ``stackHeadResults(layer:includeRemainder:positions:applyLN:)``.
     /// Memory: n_layers · d_mlp · batch · pos · d_model floats.
     /// - Returns: [n_neurons · layer (+1), batch, pos, d_model].
-    public func stackNeuronResults(layer: Int? = nil, neurons: AxisSlice = .all, positions: AxisSlice = .all,
+    public func stackNeuronResults(layer: Int? = nil, neurons: TensorIndex = .all, positions: TensorIndex = .all,
                                    includeRemainder: Bool = false, applyLN: Bool = false) throws -> ComponentStack {
         let model = try attachedModel()
         let layer = try analysisLayer(layer, model)
@@ -104,8 +104,8 @@ extension ActivationCache {
             throw CacheAnalysisError.invalidArgument("stackNeuronResults: an attention-only model has no MLP neurons")
         }
         // A single neuron keeps its axis here, so the stack still has one row per neuron.
-        let selection: AxisSlice = if case let .at(i) = neurons { .indices([i]) } else { neurons }
-        let indices = try selection.indices(extent: model.config.dMLP)
+        let indices = try neurons.checkedIndices(extent: model.config.dMLP)
+        let selection: TensorIndex = neurons.dropsAxis ? .indices(indices) : neurons
         var parts: [Tensor] = [], labels: [String] = []
         for l in 0..<layer {
             let results = try neuronResults(layer: l, neurons: selection, positions: positions)
@@ -129,7 +129,7 @@ extension ActivationCache {
     /// - Parameter applyLN: divide by the cached scale of the norm reading `layer`.
     /// - Returns: [n_components, batch, pos, d_model] and the labels.
     public func fullResidDecomposition(layer: Int? = nil, mlpInput: Bool = false, expandNeurons: Bool = true,
-                                       applyLN: Bool = false, positions: AxisSlice = .all) throws -> ComponentStack {
+                                       applyLN: Bool = false, positions: TensorIndex = .all) throws -> ComponentStack {
         let model = try attachedModel()
         let layer = try analysisLayer(layer, model)
         if mlpInput { try checkMLPInput(layer, model) }
@@ -157,7 +157,7 @@ extension ActivationCache {
     // MARK: Helpers
 
     /// `parts` ([k, batch, pos, d_model] each) joined, plus the remainder row if asked.
-    private func stacked(_ parts: [Tensor], includeRemainder: Bool, layer: Int, positions: AxisSlice,
+    private func stacked(_ parts: [Tensor], includeRemainder: Bool, layer: Int, positions: TensorIndex,
                          labels: inout [String]) throws -> Tensor {
         var stack = parts.isEmpty ? try emptyStack(positions) : Tensor.concatenate(parts, axis: 0)
         if includeRemainder {
@@ -172,25 +172,5 @@ extension ActivationCache {
     /// `t` with `axis` moved to the front (the other axes keep their order).
     static func movingAxisToFront(_ t: Tensor, axis: Int) -> Tensor {
         t.permuted([axis] + (0..<t.rank).filter { $0 != axis })
-    }
-}
-
-extension HookedTransformer {
-    /// The biases written into the residual stream before `layer`, TransformerLens's
-    /// `accumulated_bias`: Σ_{l < layer} `b_O` (+ `b_out` with `includeMLPBiases`), plus `b_O`
-    /// of `layer` with `mlpInput`. [d_model]
-    public func accumulatedBias(layer: Int, mlpInput: Bool = false, includeMLPBiases: Bool = true) throws -> Tensor {
-        let n = config.nLayers
-        guard layer >= 0 && layer <= n else { throw CacheAnalysisError.layerOutOfRange(layer, valid: 0...n) }
-        if mlpInput && layer == n {
-            throw CacheAnalysisError.invalidArgument("accumulatedBias: mlpInput needs a layer below n_layers (\(n))")
-        }
-        var total = Tensor.zeros([config.dModel])
-        for block in blocks.prefix(layer) {
-            total += block.attn.bO
-            if includeMLPBiases, let mlp = block.mlp { total += mlp.bOut }
-        }
-        if mlpInput { total += blocks[layer].attn.bO }
-        return total
     }
 }

@@ -27,8 +27,8 @@
 /// - Only second-copy positions are used: there the token to copy is known.
 ///
 /// The weight-based copying scores (OV eigenvalue positivity, top-1 diagonal accuracy; §1.2
-/// items 2–3) are properties of the weights only and live elsewhere.
-public enum CopyingScore {
+/// items 2–3) read the weights only: ``OVCopyingScores``, `model.ovCopyingScores()`.
+public enum LogitCopyingScore {
     /// Why the score cannot be measured.
     public enum CopyingError: Error, CustomStringConvertible, Equatable {
         case notRepeated(batch: Int, position: Int)
@@ -44,7 +44,8 @@ public enum CopyingScore {
         }
     }
 
-    /// The copying score of every head, [n_layers, n_heads], averaged over the batch.
+    /// The copying score of every head, [n_layers, n_heads], averaged over the batch, in logit
+    /// units.
     /// - Parameters:
     ///   - tokens: repeated random tokens [batch, 2L] (or [2L]); see `RepeatedRandomTokens`.
     ///   - cache: a cache of `model` on `tokens` with the head results (or `z`) of every layer
@@ -108,28 +109,5 @@ public enum CopyingScore {
             scores += perHead.scalars
         }
         return Tensor(shape: [layers, model.config.nHeads], values: scores)
-    }
-}
-
-extension HookedTransformer {
-    /// The induction loss of TransformerLens's `evals.induction_loss`, on tokens you supply:
-    /// the mean next-token loss over the second copy of repeated tokens [batch, 2L], from
-    /// position L + 1 of the per-token loss (the predictions of tokens L + 2 … 2L − 1, each of
-    /// which an induction head can copy from the first half). TL draws the tokens itself
-    /// (uniform ids, its first token overwritten by BOS); pass such tokens to reproduce it.
-    public func inductionLoss(_ tokens: IntTensor, hooks: [Hook] = []) throws -> Float {
-        try Self.inductionLoss(perTokenLoss: perTokenLoss(tokens, hooks: hooks))
-    }
-
-    /// The induction loss from a per-token loss [batch, 2L − 1] (or [2L − 1]) of repeated
-    /// tokens: the mean of `loss[:, L + 1 ...]`.
-    public static func inductionLoss(perTokenLoss loss: Tensor) throws -> Float {
-        let rows = loss.rank == 1 ? loss.reshaped(1, -1) : loss
-        guard rows.rank == 2, rows.shape[0] > 0, rows.shape[1] >= 5, rows.shape[1] % 2 == 1 else {
-            throw CacheAnalysisError.shapeMismatch("the per-token loss", expected: "[batch, 2L − 1] with L ≥ 3 (from repeated tokens [batch, 2L])",
-                                                   found: loss.shape)
-        }
-        let half = (rows.shape[1] + 1) / 2
-        return rows[.all, .stride(half + 1, nil)].mean().scalar
     }
 }

@@ -1,0 +1,29 @@
+/// The in-context-learning score (Olsson et al. 2022): the mean loss at late positions minus the
+/// mean loss at early positions; more negative means more in-context learning.
+public struct InContextLearningScore: Sendable {
+    /// Positions (of the per-token loss) averaged early and late.
+    public var early: ClosedRange<Int>
+    public var late: ClosedRange<Int>
+
+    public init(early: ClosedRange<Int>, late: ClosedRange<Int>) {
+        self.early = early
+        self.late = late
+    }
+
+    /// The reference's windows for a context of `contextLength`: early = 4 positions from
+    /// round(0.09·n_ctx) (n_ctx 64: 6–9), late = the last 8 (56–63).
+    public init(contextLength n: Int) {
+        let start = Int((0.09 * Double(n)).rounded())
+        early = start...(start + 3)
+        late = max(0, n - 8)...(n - 1)
+    }
+
+    /// The score from a per-position loss vector (mean over the batch of the per-token loss).
+    public func score(lossByPosition loss: [Float]) -> Float {
+        func mean(_ r: ClosedRange<Int>) -> Float {
+            let values = r.filter { loss.indices.contains($0) }.map { loss[$0] }
+            return values.reduce(0, +) / Float(max(values.count, 1))
+        }
+        return mean(late) - mean(early)
+    }
+}

@@ -1,0 +1,36 @@
+/// TransformerLens's `evals.induction_loss`, on tokens you supply: the mean next-token loss over
+/// the second copy of repeated tokens [batch, 2L], from position L + 1 of the per-token loss —
+/// the predictions of tokens L + 2 … 2L − 1, each of which an induction head can copy from the
+/// first half. TL draws the tokens itself (uniform ids, its first token overwritten by BOS);
+/// pass such tokens to reproduce it.
+///
+/// One number, so a `Float` (analyses return scalars as `Float`; `model.loss(_:)` stays a
+/// `Tensor` because training differentiates it). The same slicing as a sweep metric is
+/// `SweepMetric.inductionLoss(tokens:)`.
+///
+/// ```swift
+/// let rrt = RepeatedRandomTokens.batch(count: 8, length: 32, vocabularySize: model.config.dVocab, seed: 0)
+/// let clean = try InductionLoss.measure(model, repeatedTokens: rrt)
+/// let ablated = try InductionLoss.measure(model, repeatedTokens: rrt, hooks: [.zeroAblateHead(layer: 1, head: 0)])
+/// ```
+public enum InductionLoss {
+    /// The induction loss of `model` on `tokens` [batch, 2L] (or [2L]) with `hooks` attached for
+    /// the forward pass.
+    /// - Throws: model errors for bad tokens; ``AnalysisError/invalidShape(what:expected:found:)``
+    ///   for fewer than 6 tokens per row or an odd length.
+    public static func measure(_ model: HookedTransformer, repeatedTokens tokens: IntTensor, hooks: [Hook] = []) throws -> Float {
+        try measure(perTokenLoss: model.perTokenLoss(tokens, hooks: hooks))
+    }
+
+    /// The induction loss from a per-token loss [batch, 2L − 1] (or [2L − 1]) of repeated
+    /// tokens: the mean of `loss[:, L + 1 ...]`.
+    public static func measure(perTokenLoss loss: Tensor) throws -> Float {
+        let rows = loss.rank == 1 ? loss.reshaped(1, -1) : loss
+        guard rows.rank == 2, rows.shape[0] > 0, rows.shape[1] >= 5, rows.shape[1] % 2 == 1 else {
+            throw AnalysisError.invalidShape(what: "the per-token loss", expected: "[batch, 2L − 1] with L ≥ 3 (from repeated tokens [batch, 2L])",
+                                             found: loss.shape)
+        }
+        let half = (rows.shape[1] + 1) / 2
+        return rows[.all, .stride(half + 1, nil)].mean().scalar
+    }
+}
