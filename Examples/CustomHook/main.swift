@@ -121,7 +121,7 @@ func run(_ args: ParsedArguments) throws {
     let sequence = 2 * length
     let loss = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: [
         .knockOutScores(layer: previous.layer, head: previous.head, pairs: (1..<sequence).map { (query: $0, key: $0 - 1) }),
-        .zeroAblateHead(layer: induction.layer, head: induction.head),
+        .zeroAblateHead(induction),
         recordPreviousTokenAttention(into: composed),
         .cache(into: recorder, names: [.pattern(previous.layer)]),
     ])
@@ -136,7 +136,7 @@ func run(_ args: ParsedArguments) throws {
     // 4. Hooks on one point run in the order given, each seeing the previous one's output.
     var seen: Float = .nan
     let observeNorm = Hook.observe(.z(induction.layer)) { z, _ in seen = z[.all, .all, induction.head].norm().scalar }
-    let ablate = Hook.zeroAblateHead(layer: induction.layer, head: induction.head)
+    let ablate = Hook.zeroAblateHead(induction)
     _ = try model(tokens, hooks: [ablate, observeNorm])
     let seenAfter = seen
     _ = try model(tokens, hooks: [observeNorm, ablate])

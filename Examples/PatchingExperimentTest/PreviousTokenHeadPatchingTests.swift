@@ -127,11 +127,11 @@ import Testing
         let cleanLoss = try Self.measure(model, clean, metric)  // 0.269
         // Zero-ablating L0H0 in the clean run: 0.254 (−0.015).
         let (ol, oh) = Self.otherHead
-        let ablatedOther = try Self.measure(model, clean, metric, hooks: [.zeroAblateHead(layer: ol, head: oh)])
+        let ablatedOther = try Self.measure(model, clean, metric, hooks: [.zeroAblateHead(Head(layer: ol, head: oh))])
         #expect(abs(ablatedOther - cleanLoss) < 0.1)
         // Zero-ablating the previous-token head instead: 4.588, as bad as the corrupted prompt.
         let (l, h) = Self.previousTokenHead
-        let ablatedPrevious = try Self.measure(model, clean, metric, hooks: [.zeroAblateHead(layer: l, head: h)])
+        let ablatedPrevious = try Self.measure(model, clean, metric, hooks: [.zeroAblateHead(Head(layer: l, head: h))])
         #expect(ablatedPrevious > 4)
     }
 }

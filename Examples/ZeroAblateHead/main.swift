@@ -48,7 +48,7 @@ func run(_ args: ParsedArguments) throws {
     // 1. One head at a time, with a hook passed to this call only.
     let clean = try InductionLoss.measure(model, repeatedTokens: tokens)
     func ablated(_ head: Head) throws -> Float {
-        try InductionLoss.measure(model, repeatedTokens: tokens, hooks: [.zeroAblateHead(layer: head.layer, head: head.head)])
+        try InductionLoss.measure(model, repeatedTokens: tokens, hooks: [.zeroAblateHead(head)])
     }
     let targetLoss = try ablated(target)
     let contrastLoss = try ablated(contrast)

@@ -51,7 +51,7 @@ struct ForwardBenchmark {
             let model = try HookedTransformer(config: config)
             for (batch, positions) in shapes {
                 let tokens = IntTensor.randomIntegers([batch, positions], below: config.dVocab, seed: 5)
-                let ablate = Hook.zeroAblateHead(layer: config.nLayers - 1, head: 0)
+                let ablate = Hook.zeroAblateHead(Head(layer: config.nLayers - 1, head: 0))
                 // TransformerLens's run_with_cache caches every hook that fires; by default
                 // hook_result does not fire there (use_attn_result=False). SwiftLens caches it too
                 // unless filtered, which costs a per-head product and [batch, pos, head, d_model]

@@ -104,7 +104,7 @@ enum DemoCommand {
 
         let metric = SweepMetric.inductionLoss(tokens: tokens)
         let scan = try Sweep.headAblation(model, tokens: tokens, metric: metric).run()
-        func ablating(_ list: [Head]) -> [Hook] { list.map { Hook.zeroAblateHead(layer: $0.layer, head: $0.head) } }
+        func ablating(_ list: [Head]) -> [Hook] { list.map { Hook.zeroAblateHead(Head(layer: $0.layer, head: $0.head)) } }
         let withoutInduction = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: ablating(induction))
         let withoutPrevious = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: ablating(previous))
         // The control: the head that is neither, whose ablation changes the loss least.

@@ -126,7 +126,7 @@ enum SweepCommands {
             guard let component = PathPatching.Component(rawValue: args.string("--component")) else {
                 throw UsageError(description: "--component must be q, k or v")
             }
-            let sweep = try PathPatching.sweep(model, corrupted: corrupted, clean: cleanCache, metric: metric, senders: senders.map { ($0.layer, $0.head) },
+            let sweep = try PathPatching.sweep(model, corrupted: corrupted, clean: cleanCache, metric: metric, senders: senders,
                                                component: component)
             return try run(sweep, args: args, title: "path patching from \(senders.map(\.description).joined(separator: ",")) into \(component.rawValue) (logit difference \(answer) − \(wrong))")
         }

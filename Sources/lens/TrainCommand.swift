@@ -73,7 +73,7 @@ enum TrainCommand {
         let model = try HookedTransformer(config: modelConfig, seed: UInt64(seed))
         let trainer = InductionRecipe(model: modelConfig, data: data, training: config, evaluation: evaluation).makeTrainer(model: model)
         if let clamp = try args.head(ifGiven: "--clamp-previous", layers: layers, heads: modelConfig.nHeads) {
-            trainer.hooks = [.clampPattern(layer: clamp.layer, head: clamp.head, to: .previousTokenPattern(context))]
+            trainer.hooks = [.clampPattern(clamp, to: .previousTokenPattern(context))]
         }
         let out = URL(fileURLWithPath: args.string(ifGiven: "--out") ?? "runs/\(name)-\(layers)L\(smear ? "-smeared" : "")-s\(seed)")
         print("training \(modelConfig.modelName) (\(model.parameterCount) parameters, \(config.steps) steps, batch \(config.batchSize), "

@@ -78,9 +78,10 @@ import Testing
         let s = try Self.setup("shortformer")
         let model = s.model
         let (_, corruptedCache) = try model.runWithCache(s.corrupted)
-        let senders = [(layer: 0, head: 1), (layer: 0, head: 3)]
+        let senders = [Head(layer: 0, head: 1), Head(layer: 0, head: 3)]
         var delta = Tensor.zeros([1, 62, 64])
-        for (l, h) in senders {
+        for sender in senders {
+            let (l, h) = (sender.layer, sender.head)
             delta = delta + (s.cleanCache[.z(l)]![.all, .all, h] - corruptedCache[.z(l)]![.all, .all, h]).matmul(try model.parameter("blocks.\(l).attn.W_O")[h])
         }
         // The receiver's q/k/v had its input been corrupted resid_pre(1) + Δ.
@@ -103,7 +104,7 @@ import Testing
             #expect(grid[0].scalars.allSatisfy { abs($0 - corruptedMetric) < 1e-5 })
         }
         #expect(throws: PatchingError.self) {
-            try PathPatching.patch(model, corrupted: s.corrupted, clean: s.cleanCache, metric: s.sweepMetric, senders: [(2, 0)], component: .q)
+            try PathPatching.patch(model, corrupted: s.corrupted, clean: s.cleanCache, metric: s.sweepMetric, senders: [Head(layer: 2, head: 0)], component: .q)
         }
     }
 
@@ -121,7 +122,7 @@ import Testing
             q.replacing([.all, .all, .at(3)], with: q[.all, .all, 3] + change)
         }])
         let grid = try PathPatching.patch(model, corrupted: s.corrupted, clean: s.cleanCache, metric: s.sweepMetric,
-                                          senders: [(0, 2)], component: .q)
+                                          senders: [Head(layer: 0, head: 2)], component: .q)
         #expect(abs(grid[1, 3].scalar - (want[0, -1, s.answers[0]].scalar - want[0, -1, s.answers[1]].scalar)) < 1e-4)
         #expect(grid[1].scalars.contains { abs($0 - grid[0, 0].scalar) > 1e-4 })
     }

@@ -12,7 +12,7 @@ import Testing
         var increase = Tensor.zeros([model.config.nLayers, model.config.nHeads])
         for layer in 0..<model.config.nLayers {
             for head in 0..<model.config.nHeads {
-                let loss = try model.loss(tokens, hooks: [.zeroAblateHead(layer: layer, head: head)]).scalar
+                let loss = try model.loss(tokens, hooks: [.zeroAblateHead(Head(layer: layer, head: head))]).scalar
                 increase[layer, head] = Tensor(scalar: loss - cleanLoss)
             }
         }

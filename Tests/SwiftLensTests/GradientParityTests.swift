@@ -61,12 +61,12 @@ import Testing
         let model = try HookedTransformer.load(directory: Fixtures.url("classic/gpt2tiny"))
         let tokens = try Fixtures.open("classic/gpt2tiny/activations.safetensors").intTensor("tokens")
         let (_, cache) = try model.runWithGradientCache(tokens, names: [.z(1), .v(1), .pattern(1)],
-                                                        hooks: [.zeroAblateHead(layer: 1, head: 2)])
+                                                        hooks: [.zeroAblateHead(Head(layer: 1, head: 2))])
         // Upstream of the ablation, head 2's values and pattern get no gradient; other heads do.
         #expect(cache.gradient(.v(1))![.all, .all, 2].abs().max().scalar == 0)
         #expect(cache.gradient(.pattern(1))![.all, 2].abs().max().scalar == 0)
         #expect(cache.gradient(.v(1))![.all, .all, 1].abs().max().scalar > 0)
-        let (_, grads) = try model.lossAndGradients(tokens, hooks: [.zeroAblateHead(layer: 1, head: 2)])
+        let (_, grads) = try model.lossAndGradients(tokens, hooks: [.zeroAblateHead(Head(layer: 1, head: 2))])
         #expect(grads["blocks.1.attn.W_V"]![2].abs().max().scalar == 0)
         #expect(grads["blocks.1.attn.W_O"]![2].abs().max().scalar == 0)
         #expect(grads["blocks.1.attn.W_V"]![1].abs().max().scalar > 0)

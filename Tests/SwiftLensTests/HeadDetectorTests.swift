@@ -57,7 +57,7 @@ import Testing
         }
         // Hooks apply to the forward pass the detector makes: a head clamped to the previous-token
         // pattern scores (pos − 1)/pos (query 0 attends to itself, which the pattern does not mark).
-        let clamp = Hook.clampPattern(layer: 1, head: 3, to: .previousTokenPattern(62))
+        let clamp = Hook.clampPattern(Head(layer: 1, head: 3), to: .previousTokenPattern(62))
         let clamped = try HeadDetector.measure(model, tokens: row1, pattern: .previousToken, hooks: [clamp])
         #expect(abs(clamped[1, 3].scalar - 61 / 62) <= 1e-5 && abs(all[1, 3].scalar - 61 / 62) > 0.01)
         #expect(clamped[0].maxAbsoluteDifference(all[0]) <= 1e-6)

@@ -190,7 +190,7 @@ import Testing
         let hooks: [Hook] = [
             .zeroAblate(.mlpPost(0), .all, .all, 5),
             .zeroAblate(.residPre(1), .all, 3),
-            .zeroAblateHead(layer: 1, head: 0, result: true),
+            .zeroAblateHead(Head(layer: 1, head: 0), result: true),
             Hook.observe(.mlpPost(0)) { post, _ in #expect(post[.all, .all, 5].abs().max().scalar == 0) },
             Hook.observe(.result(1)) { result, _ in #expect(result[.all, .all, 0].abs().max().scalar == 0) },
         ]
@@ -217,12 +217,12 @@ import Testing
     @Test func concurrentCallsGiveSerialResults() throws {
         let model = try HookedTransformer.load(directory: Fixtures.url("classic/gpt2tiny"))
         let tokens = try Fixtures.open("classic/gpt2tiny/activations.safetensors").intTensor("tokens")
-        let expected = try (0..<4).map { head in try model(tokens, hooks: [.zeroAblateHead(layer: 1, head: head)]) }
+        let expected = try (0..<4).map { head in try model(tokens, hooks: [.zeroAblateHead(Head(layer: 1, head: head))]) }
         let shared = Shared(model: model, tokens: tokens)
         let results = ResultBox(count: 4)
         DispatchQueue.concurrentPerform(iterations: 8) { i in
             let head = i % 4
-            let logits = try? shared.model(shared.tokens, hooks: [.zeroAblateHead(layer: 1, head: head)])
+            let logits = try? shared.model(shared.tokens, hooks: [.zeroAblateHead(Head(layer: 1, head: head))])
             results.set(head, logits)
         }
         for head in 0..<4 { #expect(results.get(head) == expected[head]) }

@@ -29,11 +29,11 @@ import Testing
         let previousToken = (1..<tokens.shape[1]).map { (query: $0, key: $0 - 1) }
 
         expectClose(try model(tokens), try reference.tensor("clean.logits"), "\(fixture) clean")
-        expectClose(try model(tokens, hooks: [.zeroAblateHead(layer: layer, head: head)]),
+        expectClose(try model(tokens, hooks: [.zeroAblateHead(Head(layer: layer, head: head))]),
                     try reference.tensor("zero_ablate.logits"), "\(fixture) zero ablation")
 
         let (_, cache) = try model.runWithCache(tokens, names: [.z(layer)])
-        let mean = try Hook.meanAblateHead(layer: layer, head: head, from: cache)
+        let mean = try Hook.meanAblateHead(Head(layer: layer, head: head), from: cache)
         expectClose(cache[.z(layer)]![.all, .all, head].mean(axes: [0, 1]), try reference.tensor("mean_ablate.mean_z"), "\(fixture) mean z")
         expectClose(try model(tokens, hooks: [mean]), try reference.tensor("mean_ablate.logits"), "\(fixture) mean ablation")
 

@@ -14,7 +14,7 @@ import Testing
         let pattern = cache["pattern", 1]!
         let z = cache[.z(0)]!
         let ablated = try model.loss(tokens, hooks: [
-            .zeroAblateHead(layer: 1, head: 2),
+            .zeroAblateHead(Head(layer: 1, head: 2)),
             .knockOutScores(layer: 1, head: 0, pairs: (1..<12).map { ($0, $0 - 1) }),
             Hook(.residPost(0)) { resid, context in resid * 0.5 },
         ])
@@ -73,7 +73,7 @@ import Testing
         let estimate = try AttributionPatching.patch(model, corrupted: corruptedTokens, clean: clean, activation: HookName.z,
                                                      axes: [.layer, .head]) { $0[0, -1, a] - $0[0, -1, b] }
         let paths = try PathPatching.patch(model, corrupted: corruptedTokens, clean: clean, metric: metric,
-                                           senders: [(layer: 0, head: 3)], component: .k)
+                                           senders: [Head(layer: 0, head: 3)], component: .k)
         #expect(grid.shape == [2, 62, 4] && losses.shape == [2, 4] && estimate.shape == [2, 4] && paths.shape == [2, 4])
     }
 

@@ -15,7 +15,7 @@ import Testing
         let last = c.nLayers - 1
         var v: [Sweep.Variant] = [Sweep.Variant("none", hooks: [])]
         for l in 0..<c.nLayers {
-            for h in 0..<c.nHeads { v.append(Sweep.Variant("zero L\(l)H\(h)", hooks: [.zeroAblateHead(layer: l, head: h)])) }
+            for h in 0..<c.nHeads { v.append(Sweep.Variant("zero L\(l)H\(h)", hooks: [.zeroAblateHead(Head(layer: l, head: h))])) }
             v.append(Sweep.Variant("patch resid_pre \(l)", hooks: [.patch(.residPre(l), from: other, .all, 5)]))
             v.append(Sweep.Variant("scale q \(l)", hooks: [Hook(.q(l)) { q, _ in q * 1.5 }]))
             v.append(Sweep.Variant("knock scores \(l)", hooks: [.knockOutScores(layer: l, head: 1, pairs: (1..<20).map { ($0, $0 - 1) })]))
@@ -35,7 +35,7 @@ import Testing
         if c.normalizationType != nil {
             v.append(Sweep.Variant("final scale", hooks: [Hook(.finalScale) { s, _ in s * 1.2 }]))
         }
-        v.append(Sweep.Variant("two layers", hooks: [.zeroAblateHead(layer: last, head: 2), .zeroAblateHead(layer: 0, head: 1)]))
+        v.append(Sweep.Variant("two layers", hooks: [.zeroAblateHead(Head(layer: last, head: 2)), .zeroAblateHead(Head(layer: 0, head: 1))]))
         v.append(Sweep.Variant("predicate", hooks: [Hook(where: { $0.activation == "v" }) { x, _ in x * 0.7 }]))
         return v
     }

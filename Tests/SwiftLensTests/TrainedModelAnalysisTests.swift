@@ -50,7 +50,7 @@ import Testing
         let scores = try HeadScores.measure(model, repeatedTokens: Self.tokens)
         let induction = Self.heads(scores.induction, above: 0.4)
         let all = try Sweep(model: model, tokens: Self.tokens, metric: metric, variants: [
-            Sweep.Variant("all induction heads", hooks: induction.map { Hook.zeroAblateHead(layer: $0.layer, head: $0.head) }),
+            Sweep.Variant("all induction heads", hooks: induction.map { Hook.zeroAblateHead(Head(layer: $0.layer, head: $0.head)) }),
         ]).run().values[0]!
         // Clean: the second copy is predicted almost perfectly.
         #expect(scan.baseline < 1)

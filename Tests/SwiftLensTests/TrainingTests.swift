@@ -212,7 +212,7 @@ import Testing
 
     @Test func clampedPatternTrainsWithoutGradientThroughTheClampedHead() throws {
         let trainer = try Self.tinyTrainer(seed: 2, steps: 5)
-        let clamp = Hook.clampPattern(layer: 0, head: 1, to: .previousTokenPattern(24))
+        let clamp = Hook.clampPattern(Head(layer: 0, head: 1), to: .previousTokenPattern(24))
         trainer.hooks = [clamp]
         let before = try trainer.model.parameter("blocks.0.attn.W_Q")
         _ = try trainer.train()
@@ -227,7 +227,7 @@ import Testing
         let scores = try HeadScores.measure(trainer.model, repeatedTokens: tokens, hooks: [clamp])
         #expect(scores.previousToken[0, 1].scalar == 1)
         #expect(throws: HookError.self) {
-            try trainer.model(tokens, hooks: [.clampPattern(layer: 0, head: 1, to: .previousTokenPattern(4))])
+            try trainer.model(tokens, hooks: [.clampPattern(Head(layer: 0, head: 1), to: .previousTokenPattern(4))])
         }
     }
 }

@@ -54,7 +54,7 @@ Tutorial.run(number: 1, title: "The model, its hook points and the activation ca
           + "and an observer records what layer 1's heads attend to; nothing stays attached afterwards.")
     var seen: Tensor?
     let ablated = try model.perTokenLoss(tokens, hooks: [
-        .zeroAblateHead(layer: 1, head: 0),
+        .zeroAblateHead(Head(layer: 1, head: 0)),
         .observe(.pattern(1)) { pattern, _ in seen = pattern },
     ])
     print(String(format: "  repeated-copy loss with L1H0 ablated: %.2f (was %.2f)", ablated[0, 32...].mean().scalar, secondHalf))

@@ -32,7 +32,7 @@ Tutorial.run(number: 6, title: "Ablation and attention knockout") { t in
     print("  head    zero-ablated loss   mean-ablated loss   ICL score")
     var labels: [String] = [], losses: [Float] = [], iclScores: [Float] = []
     for (i, head) in Head.all(layers: c.nLayers, heads: c.nHeads).enumerated() {  // the sweep's order
-        let score = try iclScore([.zeroAblateHead(layer: head.layer, head: head.head)])
+        let score = try iclScore([.zeroAblateHead(head)])
         labels.append(head.description); losses.append(repeated.values[i]!); iclScores.append(score)
         print(String(format: "  %@        %6.3f             %6.3f           %+.2f", head.description as NSString, repeated.values[i]!,
                      mean.values[i]!, score))
@@ -47,7 +47,7 @@ Tutorial.run(number: 6, title: "Ablation and attention knockout") { t in
                  name: "ablation", caption: "Only the previous-token head is indispensable on its own.")
 
     t.step("Removing all induction heads at once")
-    let inductionHeads = (0..<c.nHeads).map { Hook.zeroAblateHead(layer: 1, head: $0) }
+    let inductionHeads = (0..<c.nHeads).map { Hook.zeroAblateHead(Head(layer: 1, head: $0)) }
     let without = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: inductionHeads)
     let withoutICL = try iclScore(inductionHeads)
     print(String(format: "  repeated-half loss %.3f → %.3f; ICL score %+.2f → %+.2f", repeated.baseline, without, cleanICL, withoutICL))

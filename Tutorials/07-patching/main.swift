@@ -60,7 +60,7 @@ Tutorial.run(number: 7, title: "Activation and path patching") { t in
     var paths: [[Float]] = []
     for component in [PathPatching.Component.q, .k, .v] {
         let grid = recovered(try PathPatching.patch(model, corrupted: corrupted, clean: cleanCache, metric: metric,
-                                                    senders: [(layer: 0, head: 3)], component: component))
+                                                    senders: [Head(layer: 0, head: 3)], component: component))
         paths.append(grid[1].scalars)
         t.row("L0H3 → L1 \(component.rawValue)", grid[1].scalars, format: "%6.2f", width: 14)
     }

@@ -11,7 +11,7 @@
 /// ```swift
 /// let rrt = RepeatedRandomTokens.batch(count: 8, length: 32, vocabularySize: model.config.dVocab, seed: 0)
 /// let clean = try InductionLoss.measure(model, repeatedTokens: rrt)
-/// let ablated = try InductionLoss.measure(model, repeatedTokens: rrt, hooks: [.zeroAblateHead(layer: 1, head: 0)])
+/// let ablated = try InductionLoss.measure(model, repeatedTokens: rrt, hooks: [.zeroAblateHead(Head(layer: 1, head: 0))])
 /// ```
 public enum InductionLoss {
     /// The induction loss of `model` on `tokens` [batch, 2L] (or [2L]) with `hooks` attached for

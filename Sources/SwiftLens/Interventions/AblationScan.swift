@@ -24,11 +24,9 @@ extension Sweep {
         let c = model.config
         let source = try ablationSource(model, tokens: tokens, ablation, names: (0..<c.nLayers).map { .z($0) })
         var variants: [Variant] = []
-        for layer in 0..<c.nLayers {
-            for head in 0..<c.nHeads {
-                variants.append(Variant("L\(layer)H\(head)", hooks: [try hook(.z(layer), [.all, .all, .at(head)], meanAxes: [0, 1],
-                                                                                ablation, source)]))
-            }
+        for head in Head.all(layers: c.nLayers, heads: c.nHeads) {
+            variants.append(Variant(head.description, hooks: [try hook(.z(head.layer), [.all, .all, .at(head.head)], meanAxes: [0, 1],
+                                                                      ablation, source)]))
         }
         var sweep = Sweep(model: model, tokens: tokens, metric: metric, variants: variants)
         sweep.shape = [c.nLayers, c.nHeads]

@@ -18,7 +18,7 @@
 /// ```swift
 /// // How much does previous-token head 0.2 drive the induction head's keys?
 /// let grid = try PathPatching.patch(model, corrupted: corrupted, clean: cleanCache, metric: metric,
-///                                   senders: [(layer: 0, head: 2)], component: .k)   // [n_layers, n_heads]
+///                                   senders: [Head(layer: 0, head: 2)], component: .k)   // [n_layers, n_heads]
 /// ```
 public enum PathPatching {
     /// The receiver input a path ends in.
@@ -27,11 +27,11 @@ public enum PathPatching {
     /// The sweep over receivers (for shards or progress); results [n_layers, n_heads] (key/value
     /// heads for k and v of grouped-query models).
     public static func sweep(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache, metric: SweepMetric,
-                             senders: [(layer: Int, head: Int)], component: Component) throws -> Sweep {
+                             senders: [Head], component: Component) throws -> Sweep {
         let c = model.config
         guard !senders.isEmpty else { throw PatchingError.senders("no sender heads given") }
         for s in senders where !(0..<c.nLayers).contains(s.layer) || !(0..<c.nHeads).contains(s.head) {
-            throw PatchingError.senders("sender L\(s.layer)H\(s.head) is not a head of this \(c.nLayers)-layer, \(c.nHeads)-head model")
+            throw PatchingError.senders("sender \(s) is not a head of this \(c.nLayers)-layer, \(c.nHeads)-head model")
         }
         let tokens = try model.validated(corrupted)
         let lastSender = senders.map(\.layer).max()!
@@ -86,7 +86,7 @@ public enum PathPatching {
     /// Runs ``sweep(_:corrupted:clean:metric:senders:component:)``: the metric per receiver,
     /// [n_layers, n_heads].
     public static func patch(_ model: HookedTransformer, corrupted: IntTensor, clean: ActivationCache, metric: SweepMetric,
-                             senders: [(layer: Int, head: Int)], component: Component) throws -> Tensor {
+                             senders: [Head], component: Component) throws -> Tensor {
         try sweep(model, corrupted: corrupted, clean: clean, metric: metric, senders: senders, component: component).run().tensor()
     }
 }

@@ -3,7 +3,7 @@
 ///
 /// ```swift
 /// let logits = try model(tokens, hooks: [
-///     .zeroAblateHead(layer: 1, head: 2),
+///     .zeroAblateHead(Head(layer: 1, head: 2)),
 ///     .knockOutScores(layer: 1, head: 0, pairs: (1..<n).map { ($0, $0 - 1) }),
 ///     Hook(.residPost(1)) { x, _ in x * 2 },
 /// ])
@@ -23,20 +23,20 @@ extension Hook {
 
     /// Zero-ablates one head's output: its slice of `hook_z` (default) or `hook_result`,
     /// optionally at some positions only.
-    public static func zeroAblateHead(layer: Int, head: Int, result: Bool = false, positions: TensorIndex = .all) -> Hook {
-        setValue(result ? .result(layer) : .z(layer), [.all, positions, .at(head)], to: Tensor(scalar: 0))
+    public static func zeroAblateHead(_ head: Head, result: Bool = false, positions: TensorIndex = .all) -> Hook {
+        setValue(result ? .result(head.layer) : .z(head.layer), [.all, positions, .at(head.head)], to: Tensor(scalar: 0))
     }
 
     /// Mean-ablates one head: its `hook_z` becomes `mean` ([d_head], e.g. the head's z averaged
     /// over a reference batch and positions) at every position (or `positions`).
-    public static func meanAblateHead(layer: Int, head: Int, mean: Tensor, positions: TensorIndex = .all) -> Hook {
-        setValue(.z(layer), [.all, positions, .at(head)], to: mean)
+    public static func meanAblateHead(_ head: Head, mean: Tensor, positions: TensorIndex = .all) -> Hook {
+        setValue(.z(head.layer), [.all, positions, .at(head.head)], to: mean)
     }
 
     /// Mean-ablates one head with its mean `hook_z` over the batch and positions of `cache`.
-    public static func meanAblateHead(layer: Int, head: Int, from cache: ActivationCache) throws -> Hook {
-        let z = try cache.tensor(.z(layer))
-        return meanAblateHead(layer: layer, head: head, mean: z[.all, .all, head].mean(axes: [0, 1]))
+    public static func meanAblateHead(_ head: Head, from cache: ActivationCache) throws -> Hook {
+        let z = try cache.tensor(.z(head.layer))
+        return meanAblateHead(head, mean: z[.all, .all, head.head].mean(axes: [0, 1]))
     }
 
     /// Attention knockout before the softmax: the scores of `head` (every head when nil) for the
@@ -84,13 +84,13 @@ extension Hook {
     /// sequence; its top-left corner is used, broadcast over the batch) — Singh et al.'s
     /// "artificial optogenetics". Works during training: the head's pattern then carries no
     /// gradient.
-    public static func clampPattern(layer: Int, head: Int, to pattern: Tensor) -> Hook {
-        Hook(.pattern(layer)) { current, _ in
+    public static func clampPattern(_ clamped: Head, to pattern: Tensor) -> Hook {
+        Hook(.pattern(clamped.layer)) { current, _ in
             let n = current.shape[2]
             guard pattern.rank == 2, pattern.shape[0] >= n, pattern.shape[1] >= current.shape[3] else {
-                throw HookError.shapeMismatch(hook: .pattern(layer), expected: [n, current.shape[3]], found: pattern.shape)
+                throw HookError.shapeMismatch(hook: .pattern(clamped.layer), expected: [n, current.shape[3]], found: pattern.shape)
             }
-            return current.replacing([.all, .at(head)], with: pattern[..<n, ..<current.shape[3]])
+            return current.replacing([.all, .at(clamped.head)], with: pattern[..<n, ..<current.shape[3]])
         }
     }
 

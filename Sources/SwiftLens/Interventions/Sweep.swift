@@ -17,7 +17,7 @@ import Foundation
 ///
 /// ```swift
 /// let variants = (0..<model.config.nLayers).flatMap { l in
-///     (0..<model.config.nHeads).map { h in Sweep.Variant("L\(l)H\(h)", hooks: [.zeroAblateHead(layer: l, head: h)]) }
+///     (0..<model.config.nHeads).map { h in Sweep.Variant(Head(layer: l, head: h).description, hooks: [.zeroAblateHead(Head(layer: l, head: h))]) }
 /// }
 /// let sweep = Sweep(model: model, tokens: rrt, metric: .inductionLoss(tokens: rrt), variants: variants)
 /// let result = try sweep.run()                 // result.values[i]: induction loss with head i ablated
