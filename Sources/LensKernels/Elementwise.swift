@@ -90,11 +90,6 @@ public func affine(_ x: UnsafePointer<Float>, alpha: Float, beta: Float, _ out: 
     while i < n { out[i] = alpha * x[i] + beta; i += 1 }
 }
 
-/// A unary element-wise operation without a fused backward (those live in `Activations.swift`).
-public enum UnaryOp: Sendable {
-    case negate, abs, square, sqrt, reciprocal, exp, log, tanh, sigmoid, sin, cos, sign, floor, ceil, round
-}
-
 /// out[i] = f(x[i]); `out` may alias `x`.
 public func unary(_ op: UnaryOp, _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
     switch op {

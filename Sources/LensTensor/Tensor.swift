@@ -169,6 +169,9 @@ final class TensorStorage {
     @usableFromInline let pointer: UnsafeMutablePointer<Float>
     @usableFromInline let count: Int
     private let capacity: Int
+    /// Set for a buffer that will not be needed again at its size (a weight's plain copy once
+    /// the weight is packed): its pages go back to the system instead of the reuse pool.
+    var returnsPagesToSystem = false
 
     init(count: Int) {
         self.count = count
@@ -182,7 +185,7 @@ final class TensorStorage {
     }
 
     deinit {
-        TensorMemory.deallocate(pointer, capacity: capacity)
+        TensorMemory.deallocate(pointer, capacity: capacity, keepForReuse: !returnsPagesToSystem)
     }
 }
 

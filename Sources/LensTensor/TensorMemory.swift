@@ -57,12 +57,14 @@ public enum TensorMemory {
         return (raw.bindMemory(to: Float.self, capacity: capacity), capacity)
     }
 
-    static func deallocate(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
+    /// Frees a buffer of `allocate`: large ones are kept for reuse unless `keepForReuse` is false.
+    static func deallocate(_ pointer: UnsafeMutablePointer<Float>, capacity: Int, keepForReuse: Bool = true) {
         guard capacity >= minimumCount else {
             UnsafeMutableRawPointer(pointer).deallocate()
             return
         }
-        guard Pool.shared.withLock({ Pool.shared.live -= capacity * 4; return Pool.shared.give(pointer, capacity) }) else {
+        guard Pool.shared.withLock({ Pool.shared.live -= capacity * 4; return keepForReuse && Pool.shared.give(pointer, capacity) })
+        else {
             UnsafeMutableRawPointer(pointer).deallocate()
             return
         }

@@ -147,6 +147,9 @@ public struct Weight: @unchecked Sendable {
                     case .fromHeads:
                         p = PackedMatrix(b: t.pointer, ldb: shape[2], k: shape[0] * shape[1], n: shape[2])
                     }
+                    // The plain copy is dropped for good: its pages go back to the system rather
+                    // than into the buffer pool, so the model holds one copy of the weight.
+                    t.storage.returnsPagesToSystem = true
                     form = .packed(p)
                     return p
                 }

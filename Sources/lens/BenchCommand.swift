@@ -1,7 +1,7 @@
 import Foundation
 import LensCommandLine
 
-/// `lens bench kernels|forward|train|sweep`: one option table per suite.
+/// `lens bench kernels|forward|train|sweep|load`: one option table per suite.
 enum BenchCommand {
     static let json = CommandOption.string("--json", "FILE", help: "also write the results as JSON to FILE")
     static let quick = CommandOption.flag("--quick", help: "fewer and smaller runs")
@@ -36,7 +36,17 @@ enum BenchCommand {
         patching over all layers × heads at 1×64; each beside one full forward per variant.
         """)
 
-    static let suites: [(name: String, table: OptionTable)] = [("kernels", kernels), ("forward", forward), ("train", train), ("sweep", sweep)]
+    static let load = OptionTable(command: "lens bench load", options: [
+        json,
+        .string("--model", "DIR", help: "a TransformerLens or Hugging Face directory (default: a random GPT-2-small-shaped model)"),
+        .string("--child", "DIR", help: "internal: measure DIR in this process and print JSON"),
+    ], summary: """
+        peak resident memory of a fresh process that loads a checkpoint and runs one 1×128
+        forward, against its Float32 weight bytes (target ≤ 1.3×: one resident copy of each weight).
+        """)
+
+    static let suites: [(name: String, table: OptionTable)] = [("kernels", kernels), ("forward", forward), ("train", train),
+                                                               ("sweep", sweep), ("load", load)]
 
     /// `words` follow `bench`: the suite, then its options.
     static func run(_ words: [String]) throws {
@@ -44,7 +54,7 @@ enum BenchCommand {
             if words.first == "--help" || words.first == "-h" {
                 throw HelpRequest(text: suites.map(\.table.help).joined(separator: "\n\n"))
             }
-            throw UsageError(description: "needs a suite: kernels, forward, train or sweep"
+            throw UsageError(description: "needs a suite: kernels, forward, train, sweep or load"
                              + (words.first.map { ", found \"\($0)\"" } ?? ""),
                              command: "lens bench", usage: suites.map(\.table.usage).joined(separator: "\n"))
         }
@@ -59,6 +69,9 @@ enum BenchCommand {
                 try bench.run(numpy: !args.flag("--no-numpy"), jsonPath: json)
             case "forward": try ForwardBenchmark(quick: quick, only: args.string(ifGiven: "--only")).run(jsonPath: json)
             case "sweep": try SweepBenchmark(quick: quick, only: args.string(ifGiven: "--only")).run(jsonPath: json)
+            case "load":
+                if let child = args.string(ifGiven: "--child") { return try LoadBenchmark.child(child) }
+                try LoadBenchmark(model: args.string(ifGiven: "--model")).run(jsonPath: json)
             default: try TrainBenchmark(quick: quick).run(jsonPath: json)
             }
         }

@@ -30,7 +30,15 @@ public enum InductionLoss {
             throw AnalysisError.invalidShape(what: "the per-token loss", expected: "[batch, 2L − 1] with L ≥ 3 (from repeated tokens [batch, 2L])",
                                              found: loss.shape)
         }
-        let half = (rows.shape[1] + 1) / 2
-        return rows[.all, .stride(half + 1, nil)].mean().scalar
+        let positions = predictionPositions(sequenceLength: rows.shape[1] + 1)
+        return rows[.all, .stride(positions.lowerBound, positions.upperBound)].mean().scalar
+    }
+
+    /// The positions of the per-token loss (position p predicts token p + 1) that the induction
+    /// loss averages, for repeated sequences of `sequenceLength` tokens (2L, or 2L + 1 with a
+    /// BOS): L + 1 ..< sequenceLength − 1, as TransformerLens's `loss_per_token[:, L + 1:]`.
+    /// The one definition of the slice, shared with `SweepMetric.inductionLoss(tokens:)`.
+    public static func predictionPositions(sequenceLength: Int) -> Range<Int> {
+        (sequenceLength / 2 + 1)..<max(sequenceLength / 2 + 1, sequenceLength - 1)
     }
 }

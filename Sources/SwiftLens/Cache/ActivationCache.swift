@@ -1,50 +1,3 @@
-/// Which hook points to cache: every point, a list of names, or a predicate.
-///
-/// ```swift
-/// try model.runWithCache(tokens, names: [.pattern(0), .pattern(1)])
-/// try model.runWithCache(tokens, names: NameFilter { $0.activation == "z" })
-/// ```
-public struct NameFilter: ExpressibleByArrayLiteral {
-    let explicit: [HookName]?
-    let predicate: (HookName) -> Bool
-
-    /// Every hook point.
-    public static var all: NameFilter { NameFilter(explicit: nil) { _ in true } }
-
-    /// Exactly these names (each must be a hook point of the model).
-    public static func only(_ names: [HookName]) -> NameFilter {
-        let set = Set(names)
-        return NameFilter(explicit: names) { set.contains($0) }
-    }
-
-    /// The names satisfying `predicate` (at least one must).
-    public init(_ predicate: @escaping (HookName) -> Bool) {
-        self.init(explicit: nil, predicate: predicate)
-    }
-
-    public init(arrayLiteral names: HookName...) {
-        let set = Set(names)
-        self.init(explicit: names) { set.contains($0) }
-    }
-
-    private init(explicit: [HookName]?, predicate: @escaping (HookName) -> Bool) {
-        self.explicit = explicit
-        self.predicate = predicate
-    }
-
-    /// The matching points of `points`, checking explicit names exist.
-    func resolve(in points: [HookName], pointSet: Set<HookName>) throws -> [HookName] {
-        if let explicit {
-            for name in explicit where !pointSet.contains(name) {
-                throw HookError.unknownHookPoint(name, suggestions: HookRunner.suggestions(for: name, in: points))
-            }
-        }
-        let matched = points.filter(predicate)
-        if matched.isEmpty { throw HookError.noMatchingHookPoint }
-        return matched
-    }
-}
-
 /// Activations recorded during a run, keyed by TransformerLens hook names, in firing order.
 ///
 /// Index by full name (`cache["blocks.0.attn.hook_pattern"]`), by typed name
@@ -94,17 +47,5 @@ public struct ActivationCache: Sequence {
 
     public func makeIterator() -> some IteratorProtocol<(name: HookName, value: Tensor)> {
         names.map { (name: $0, value: values[$0]!) }.makeIterator()
-    }
-}
-
-/// A name the cache does not hold.
-public enum CacheError: Error, CustomStringConvertible, Equatable {
-    case missing(HookName, available: [HookName])
-
-    public var description: String {
-        switch self {
-        case let .missing(name, available):
-            "the cache holds no activation \"\(name)\" (it has \(available.count): \(available.prefix(5).map(\.rawValue).joined(separator: ", "))\(available.count > 5 ? ", …" : ""))"
-        }
     }
 }

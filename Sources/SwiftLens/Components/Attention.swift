@@ -87,25 +87,13 @@ public struct Attention {
     }
 
     /// `W_Q`, [head, d_model, d_head].
-    public var wQ: Tensor {
-        get { query.tensor }
-        set { query.tensor = newValue }
-    }
+    public var wQ: Tensor { get { query.tensor } set { query.tensor = newValue } }
     /// `W_K` (`_W_K` with grouped-query attention), [kv_head, d_model, d_head].
-    public var wK: Tensor {
-        get { key.tensor }
-        set { key.tensor = newValue }
-    }
+    public var wK: Tensor { get { key.tensor } set { key.tensor = newValue } }
     /// `W_V` (`_W_V` with grouped-query attention), [kv_head, d_model, d_head].
-    public var wV: Tensor {
-        get { value.tensor }
-        set { value.tensor = newValue }
-    }
+    public var wV: Tensor { get { value.tensor } set { value.tensor = newValue } }
     /// `W_O`, [head, d_head, d_model].
-    public var wO: Tensor {
-        get { output.tensor }
-        set { output.tensor = newValue }
-    }
+    public var wO: Tensor { get { output.tensor } set { output.tensor = newValue } }
 
     /// Runs attention on the (normalised) inputs, [batch, pos, d_model] each, and returns the
     /// attention output before `hook_attn_out` (Σ heads + b_O), [batch, pos, d_model].

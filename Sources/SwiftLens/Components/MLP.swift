@@ -34,20 +34,14 @@ public struct MLP {
     }
 
     /// `W_in`, [d_model, d_mlp].
-    public var wIn: Tensor {
-        get { input.tensor }
-        set { input.tensor = newValue }
-    }
+    public var wIn: Tensor { get { input.tensor } set { input.tensor = newValue } }
     /// `W_gate` (gated MLPs), [d_model, d_mlp].
     public var wGate: Tensor? {
         get { gate?.tensor }
         set { if let newValue { gate?.tensor = newValue } }
     }
     /// `W_out`, [d_mlp, d_model].
-    public var wOut: Tensor {
-        get { output.tensor }
-        set { output.tensor = newValue }
-    }
+    public var wOut: Tensor { get { output.tensor } set { output.tensor = newValue } }
 
     /// The MLP's hook points in firing order.
     var hookPoints: [HookPoint] { [prePoint] + (preLinearPoint.map { [$0] } ?? []) + [postPoint] }

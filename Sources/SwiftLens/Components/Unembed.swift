@@ -11,10 +11,7 @@ public struct Unembed {
     }
 
     /// `W_U` in TransformerLens, [d_model, d_vocab_out].
-    public var wU: Tensor {
-        get { unembedding.tensor }
-        set { unembedding.tensor = newValue }
-    }
+    public var wU: Tensor { get { unembedding.tensor } set { unembedding.tensor = newValue } }
 
     /// [batch, pos, d_model] → [batch, pos, d_vocab_out].
     func callAsFunction(_ x: Tensor) -> Tensor {

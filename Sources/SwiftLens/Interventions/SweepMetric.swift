@@ -57,9 +57,7 @@ public struct SweepMetric {
     /// first tokens whose continuation an induction head can know), as
     /// `loss_per_token[:, L + 1:]` — half = L for 2L tokens.
     public static func inductionLoss(tokens: IntTensor) -> SweepMetric {
-        let length = tokens.shape[1]
-        let half = length / 2
-        return loss(tokens: tokens, predictingAt: (half + 1)..<(length - 1))
+        loss(tokens: tokens, predictingAt: InductionLoss.predictionPositions(sequenceLength: tokens.shape[1]))
     }
 
     /// `logits[:, -1, answer] − logits[:, -1, wrong]`, averaged over the batch: the logit
@@ -71,36 +69,6 @@ public struct SweepMetric {
                 throw SweepError.metricShape(expected: [vocab], found: [answer, wrong])
             }
             return (logits[.all, -1, answer] - logits[.all, -1, wrong]).mean().scalar
-        }
-    }
-}
-
-/// What went wrong setting up or running a sweep.
-public enum SweepError: Error, CustomStringConvertible, Equatable {
-    case positionsOutOfRange(Range<Int>, length: Int)
-    case metricShape(expected: [Int], found: [Int])
-    case backwardHook(variant: String)
-    case attachedHooks(count: Int)
-    case badShard(String)
-    case mergeMismatch(String)
-    case incomplete(missing: [String])
-
-    public var description: String {
-        switch self {
-        case let .positionsOutOfRange(r, length):
-            "the metric reads positions \(r.lowerBound)..<\(r.upperBound), but the sequences have \(length) positions"
-        case let .metricShape(expected, found):
-            "the metric expected logits (or token ids) matching \(expected), found \(found)"
-        case let .backwardHook(variant):
-            "variant \"\(variant)\" has a backward hook; a sweep runs forward passes only"
-        case let .attachedHooks(count):
-            "the model has \(count) attached hook(s); pass them to the sweep as `baseHooks` so they apply to every run exactly once"
-        case let .badShard(text):
-            "a shard is written i/n with 0 ≤ i < n (e.g. 0/4), found \"\(text)\""
-        case let .mergeMismatch(reason):
-            "cannot merge sweep shards: \(reason)"
-        case let .incomplete(missing):
-            "the sweep has no value yet for \(missing.count) variant(s) (\(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", …" : "")); run or merge the remaining shards"
         }
     }
 }
