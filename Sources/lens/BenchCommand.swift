@@ -59,7 +59,9 @@ enum BenchCommand {
                              command: "lens bench", usage: suites.map(\.table.usage).joined(separator: "\n"))
         }
         try runCommand(table, Array(words.dropFirst())) { args in
-            let json = args.string(ifGiven: "--json"), quick = args.flag("--quick")
+            let json = args.string(ifGiven: "--json")
+            // `--quick` is declared by every suite but `load`.
+            var quick: Bool { args.flag("--quick") }
             switch suite {
             case "kernels":
                 var bench = KernelBenchmark()

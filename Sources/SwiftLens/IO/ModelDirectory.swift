@@ -25,6 +25,9 @@ extension HookedTransformer {
             ? try HuggingFaceCheckpoint.stateDict(directory: directory, configData: data)
             : try transformerLensStateDict(directory: directory, configData: data)
         if process { WeightProcessing.default.apply(config: &config, stateDict: &dict) }
+        // Conversion intermediates (file tensors split, transposed or processed) went into the
+        // buffer pool when freed; nothing reuses their sizes, so their pages go back now.
+        TensorMemory.releaseCachedBuffers()
         return try HookedTransformer(config: config, stateDict: dict)
     }
 
