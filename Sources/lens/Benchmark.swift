@@ -79,7 +79,7 @@ func writeJSON(_ object: [String: Any], to path: String) throws {
         }
     }
     let data = try JSONSerialization.data(withJSONObject: clean(object), options: [.prettyPrinted, .sortedKeys])
-    try data.write(to: URL(fileURLWithPath: path))
+    try data.write(to: URL(fileURLWithPath: path), options: .atomic)
 }
 
 /// CPU model, core count and date, for benchmark records.

@@ -131,7 +131,7 @@ enum ScoresCommand {
                 } } } }
             }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-            try data.write(to: url)
+            try data.write(to: url, options: .atomic)
         }
         print("wrote \(out)")
     }

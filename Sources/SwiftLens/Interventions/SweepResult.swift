@@ -57,7 +57,7 @@ public struct SweepResult: Codable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = MetricsLog.nonConformingFloats.encoding
-        do { try encoder.encode(self).write(to: url) } catch {
+        do { try encoder.encode(self).write(to: url, options: .atomic) } catch {
             throw ModelError.io("cannot write sweep result \(url.path): \(error.localizedDescription)")
         }
     }

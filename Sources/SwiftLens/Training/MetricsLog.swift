@@ -49,7 +49,7 @@ struct MetricsLog {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = Self.nonConformingFloats.encoding
         do {
-            try encoder.encode(summary).write(to: directory.appendingPathComponent("metrics.json"))
+            try encoder.encode(summary).write(to: directory.appendingPathComponent("metrics.json"), options: .atomic)
         } catch {
             throw ModelError.io("cannot write metrics.json: \(error.localizedDescription)")
         }
