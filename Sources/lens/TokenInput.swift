@@ -31,7 +31,7 @@ struct TokenInput {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory)
         guard exists else {
-            guard argument.first == "[" else {
+            guard let first = argument.trimmingCharacters(in: .whitespacesAndNewlines).first, "[{".contains(first) else {
                 throw UsageError(description: "--tokens: no file \(argument), and not inline JSON (expected a file, or an array such as [[1, 2, 3]])")
             }
             source = "--tokens"
