@@ -58,7 +58,12 @@ private struct JSONParser {
     }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func value() throws -> JSONValue {
@@ -152,6 +157,15 @@ private struct JSONParser {
             guard index < bytes.count else { throw fail("expected '\"' to close the string that starts here", at: start) }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                if utf8.isEmpty {
+                    // No escapes: the text is the bytes between the quotes.
+                    let run = UnsafeBufferPointer(rebasing: bytes[runStart..<index])
+                    index += 1
+                    guard let text = String(validating: run, as: UTF8.self) else {
+                        throw fail("expected UTF-8 text in the string, found bytes that are not valid UTF-8", at: start)
+                    }
+                    return text
+                }
                 utf8.append(contentsOf: bytes[runStart..<index])
                 index += 1
                 break
@@ -243,6 +257,13 @@ private struct JSONParser {
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { throw fail("expected a digit in the exponent, found \(found)") }
+        }
+        if integral && index - start <= 18 {
+            // At most 18 digits: fits Int without overflow checks.
+            var value = 0
+            let negative = bytes[start] == UInt8(ascii: "-")
+            for i in (negative ? start + 1 : start)..<index { value = value * 10 + Int(bytes[i] - UInt8(ascii: "0")) }
+            return .integer(negative ? -value : value)
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if integral, let value = Int(text) { return .integer(value) }

@@ -23,8 +23,9 @@ public struct CacheEstimate: Sendable, Equatable, CustomStringConvertible {
     public let points: [Point]
     /// The logits the run returns, [batch, positions, d_vocab_out] Float32.
     public let logitsBytes: Int
-    /// The forward pass's own transient memory beyond what it keeps, approximated as three times
-    /// the largest activation it computes (a pattern's scores, softmax and output at once).
+    /// The forward pass's own transient memory beyond what it keeps, approximated as four times
+    /// the largest activation it computes, unsliced (attention holds scores, masked scores,
+    /// pattern and its output at once). Measured peaks of `lens cache` stay below the total.
     public let workingBytes: Int
 
     public init(batch: Int, positions: Int, keptPositions: Int, points: [Point], logitsBytes: Int, workingBytes: Int) {

@@ -51,7 +51,7 @@ extension HookedTransformer {
         }
         return CacheEstimate(batch: batch, positions: positions, keptPositions: dropsAxis ? 1 : kept, points: points,
                              logitsBytes: CacheEstimate.product([4, batch, positions, c.dVocabOut]),
-                             workingBytes: CacheEstimate.product([3, largest]))
+                             workingBytes: CacheEstimate.product([4, largest]))
     }
 
     /// The bytes ``cacheEstimate(batch:positions:names:keeping:)`` puts at the request's peak.
