@@ -46,18 +46,18 @@ public struct SafetensorsFile: Sendable {
 
     private init(source: SafetensorsSource) throws {
         self.source = source
-        guard source.size >= 8 else { throw SafetensorsError.fileTooSmall(bytes: source.size) }
+        guard source.size >= 8 else { throw SafetensorsError.fileTooSmall(path: source.path, bytes: source.size) }
         func headerFailure(_ reason: String) -> SafetensorsError { .unreadable(path: source.path, reason: reason) }
         var length: UInt64 = 0
         try withUnsafeMutableBytes(of: &length) { try source.read(into: $0, at: 0, failure: headerFailure) }
         let headerLength = UInt64(littleEndian: length)
         guard headerLength <= UInt64(source.size - 8), headerLength <= UInt64(Self.maximumHeaderLength) else {
-            throw SafetensorsError.headerTooLarge(declared: headerLength, available: source.size - 8)
+            throw SafetensorsError.headerTooLarge(path: source.path, declared: headerLength, available: source.size - 8)
         }
         dataOffset = 8 + Int(headerLength)
         var header = Data(count: Int(headerLength))
         try header.withUnsafeMutableBytes { try source.read(into: $0, at: 8, failure: headerFailure) }
-        (metadata, entries) = try SafetensorsHeader.parse(header, dataSize: source.size - dataOffset)
+        (metadata, entries) = try SafetensorsHeader.parse(header, dataSize: source.size - dataOffset, path: source.path)
     }
 
     /// The file's path (or the origin label given to `init(data:origin:)`).
@@ -68,9 +68,9 @@ public struct SafetensorsFile: Sendable {
         entries.sorted { ($0.value.byteRange.lowerBound, $0.key) < ($1.value.byteRange.lowerBound, $1.key) }.map(\.key)
     }
 
-    /// The entry `name`, or ``SafetensorsError/missingTensor(name:available:)``.
+    /// The entry `name`, or ``SafetensorsError/missingTensor(path:name:available:)``.
     public func entry(_ name: String) throws -> Entry {
-        guard let e = entries[name] else { throw SafetensorsError.missingTensor(name: name, available: names) }
+        guard let e = entries[name] else { throw SafetensorsError.missingTensor(path: source.path, name: name, available: names) }
         return e
     }
 
@@ -100,7 +100,7 @@ public struct SafetensorsFile: Sendable {
     /// The integer tensor `name` (I64, I32, I16, I8, U8, BOOL). Reads only this tensor's bytes.
     public func intTensor(_ name: String) throws -> IntTensor {
         let e = try entry(name)
-        guard !e.dtype.isFloatingPoint else { throw SafetensorsError.notInteger(name: name, dtype: e.dtype) }
+        guard !e.dtype.isFloatingPoint else { throw SafetensorsError.notInteger(path: source.path, name: name, dtype: e.dtype) }
         let range = (dataOffset + e.byteRange.lowerBound)..<(dataOffset + e.byteRange.upperBound)
         var values: [Int] = []
         values.reserveCapacity(e.elementCount)

@@ -49,7 +49,7 @@ import Testing
         // A context longer than the stored positions is a config error, not a trap in slicing.
         let context = try copy("hf/gpt2tiny", weights: "model.safetensors") { $0["n_ctx"] = 128 }
         defer { try? FileManager.default.removeItem(at: context) }
-        #expect(throws: ConfigError.invalid(field: "n_ctx", reason: "must not exceed n_positions (64), found 128")) {
+        #expect(throws: ConfigError.invalid(field: "n_ctx", reason: "in \(context.appendingPathComponent("config.json").path): expected at most n_positions (64), found 128")) {
             try HookedTransformer.load(directory: context)
         }
     }
@@ -82,7 +82,7 @@ import Testing
         dict["blocks.2.attn.W_Q"] = .zeros([4, 64, 16])
         dict["blocks.0.attn.mask"] = .ones([8, 8])  // a TransformerLens buffer: ignored
         try SafetensorsFile.write(floats: dict, to: weights)
-        #expect(throws: CheckpointError.unexpectedTensor(name: "blocks.2.attn.W_Q", file: weights.path)) {
+        #expect(throws: CheckpointError.unexpectedTensors(names: ["blocks.2.attn.W_Q"], file: weights.path)) {
             try HookedTransformer.load(directory: dir)
         }
         dict["blocks.2.attn.W_Q"] = nil

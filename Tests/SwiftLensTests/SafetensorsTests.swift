@@ -48,7 +48,7 @@ import Testing
         #expect(try file.tensor("empty").shape == [0, 4])
         #expect(try file.tensor("scalar").shape == [] && file.tensor("scalar").scalar == 2.5)
         #expect(file.entries["f16"]?.dtype == .F16 && file.entries["f16"]?.shape == [8])
-        #expect(throws: SafetensorsError.notInteger(name: "f32", dtype: .F32)) { try file.intTensor("f32") }
+        #expect(throws: SafetensorsError.notInteger(path: file.path, name: "f32", dtype: .F32)) { try file.intTensor("f32") }
         #expect(throws: SafetensorsError.self) { try file.tensor("nope") }
     }
 

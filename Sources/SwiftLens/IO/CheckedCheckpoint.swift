@@ -2,7 +2,8 @@ import Foundation
 
 /// A safetensors checkpoint whose header has been checked against a config: every tensor the
 /// conversion reads is present with the shape the config implies. The check happens when this
-/// is made, before any tensor data is read, so a mismatched checkpoint fails in milliseconds
+/// is made, before any tensor data is read (names, shapes — never just element counts — and
+/// floating-point dtypes), so a mismatched checkpoint fails in milliseconds
 /// and without allocating; tensors are then read one at a time with ``tensor(_:)``.
 struct CheckedCheckpoint {
     /// A tensor the config implies, stored under any of `names` (the first is the one used to
@@ -24,7 +25,7 @@ struct CheckedCheckpoint {
     private let resolved: [String: String]
 
     /// Checks `file`'s header against `expected`. Tensors not expected are an error unless
-    /// `tolerated` accepts their name (buffers, or anything in a Hugging Face file).
+    /// `tolerated` accepts their name (known buffers); every such tensor is named in the error.
     init(_ file: SafetensorsFile, expecting expected: [Expected], tolerated: (String) -> Bool) throws {
         self.file = file
         var resolved: [String: String] = [:]
@@ -34,16 +35,18 @@ struct CheckedCheckpoint {
                 if item.optional { continue }
                 throw CheckpointError.missingTensor(names: item.names, file: file.path)
             }
-            let found = file.entries[name]!.shape
-            guard found == item.shape else {
-                throw CheckpointError.shapeMismatch(name: name, file: file.path, expected: item.shape, found: found)
+            let entry = file.entries[name]!
+            guard entry.shape == item.shape else {
+                throw CheckpointError.shapeMismatch(name: name, file: file.path, expected: item.shape, found: entry.shape)
+            }
+            guard entry.dtype.isFloatingPoint else {
+                throw CheckpointError.notFloatingPoint(name: name, file: file.path, dtype: entry.dtype.rawValue)
             }
             resolved[item.names[0]] = name
             used.insert(name)
         }
-        if let extra = file.names.first(where: { !used.contains($0) && !tolerated($0) }) {
-            throw CheckpointError.unexpectedTensor(name: extra, file: file.path)
-        }
+        let extra = file.names.filter { !used.contains($0) && !tolerated($0) }
+        guard extra.isEmpty else { throw CheckpointError.unexpectedTensors(names: extra, file: file.path) }
         self.resolved = resolved
     }
 

@@ -4,10 +4,14 @@
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     /// The config implies a tensor (under any of `names`) that the file lacks.
     case missingTensor(names: [String], file: String)
-    /// A tensor's shape in the header differs from the one the config implies.
+    /// A tensor's shape in the header differs from the one the config implies (even when the
+    /// element count is the same: a transposed or reshaped weight is refused, not reinterpreted).
     case shapeMismatch(name: String, file: String, expected: [Int], found: [Int])
-    /// A TransformerLens-layout file holds a tensor the config has no parameter for.
-    case unexpectedTensor(name: String, file: String)
+    /// A weight stored with an integer or boolean dtype.
+    case notFloatingPoint(name: String, file: String, dtype: String)
+    /// The file holds tensors the conversion would not use (a config of a different model, or a
+    /// feature the config does not enable): every one is named.
+    case unexpectedTensors(names: [String], file: String)
 
     public var description: String {
         switch self {
@@ -15,8 +19,11 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             "\(file) has no tensor \"\(names[0])\"\(names.count > 1 ? " (nor \(names.dropFirst().map { "\"\($0)\"" }.joined(separator: ", ")))" : ""), which the config requires"
         case let .shapeMismatch(name, file, expected, found):
             "tensor \"\(name)\" in \(file) has shape \(found); the config implies \(expected)"
-        case let .unexpectedTensor(name, file):
-            "\(file) holds a tensor \"\(name)\" that the config has no parameter for (a config of a different model?)"
+        case let .notFloatingPoint(name, file, dtype):
+            "tensor \"\(name)\" in \(file) has dtype \(dtype); expected a floating-point weight (F32, F16, BF16 or F64)"
+        case let .unexpectedTensors(names, file):
+            "\(file) holds \(names.count == 1 ? "a tensor" : "\(names.count) tensors") that the config has no parameter for "
+                + "(a config of a different model?): \(names.prefix(10).map { "\"\($0)\"" }.joined(separator: ", "))\(names.count > 10 ? ", …" : "")"
         }
     }
 }

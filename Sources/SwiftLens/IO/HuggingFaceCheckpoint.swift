@@ -3,94 +3,117 @@ import Foundation
 /// Hugging Face GPT-2 and LLaMA checkpoints (`config.json` + `model.safetensors`), converted to
 /// TransformerLens parameter names and shapes as TransformerLens's own conversions do.
 ///
-/// The config is read first and every tensor's shape in the file's header is checked against
-/// it (``CheckedCheckpoint``) before any weight is read; the weights are then read and converted
+/// The config is read strictly first (``HuggingFaceConfig``: every field the conversion uses has
+/// its type and range checked), then every tensor's name, dtype and shape in the file's header
+/// is checked against it (``CheckedCheckpoint``: nothing missing, nothing left over but the
+/// known buffers, no shape that merely has the right element count) before any weight is read; the weights are then read and converted
 /// one tensor at a time, so the only full copy in memory is the converted state dict.
 enum HuggingFaceCheckpoint {
-    /// A Hugging Face config names its `model_type` or `architectures`; a TransformerLens one
-    /// has `d_model` (possibly under `cfg`).
-    static func isHuggingFaceConfig(_ data: Data) -> Bool {
-        guard let dict = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
-        return dict["d_model"] == nil && dict["cfg"] == nil && (dict["model_type"] != nil || dict["architectures"] != nil)
-    }
-
-    /// The TransformerLens config and state dict of the checkpoint in `directory`.
-    static func stateDict(directory: URL, configData: Data) throws -> (HookedTransformerConfig, [String: Tensor]) {
-        guard let hf = try JSONSerialization.jsonObject(with: configData) as? [String: Any] else {
-            throw ConfigError.invalidJSON("config.json is not a JSON object")
+    /// The TransformerLens config and state dict of the checkpoint in `directory`, whose
+    /// `config.json` (at `configPath`) holds `fields`.
+    static func stateDict(directory: URL, fields: [String: JSONValue], configPath: String) throws -> (HookedTransformerConfig, [String: Tensor]) {
+        let hf = HuggingFaceConfig(fields: fields, path: configPath)
+        let modelType = try hf.string("model_type", default: "")
+        let architectures = try hf.strings("architectures")
+        // `model_type` decides when present; `architectures` otherwise.
+        let isGPT2 = modelType.isEmpty ? architectures.contains("GPT2LMHeadModel") : modelType == "gpt2"
+        let isLlama = modelType.isEmpty ? architectures.contains("LlamaForCausalLM") : modelType == "llama"
+        guard isGPT2 || isLlama else {
+            throw ModelError.unsupportedCheckpoint("Hugging Face model_type \"\(modelType)\" (architectures \(architectures)) in \(configPath); supported: gpt2, llama")
         }
         let weightsURL = directory.appendingPathComponent("model.safetensors")
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-            throw ModelError.io("\(directory.path) has a Hugging Face config.json but no model.safetensors (sharded checkpoints are not supported)")
+            let sharded = FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.safetensors.index.json").path)
+            throw ModelError.io("\(directory.path) has a Hugging Face config.json but no model.safetensors"
+                                + (sharded ? " (it is sharded: model.safetensors.index.json; sharded checkpoints are not supported)" : ""))
         }
-        let modelType = (hf["model_type"] as? String) ?? ""
-        let architectures = (hf["architectures"] as? [String]) ?? []
-        if modelType == "gpt2" || architectures.contains("GPT2LMHeadModel") {
+        if isGPT2 {
             let config = try gpt2Config(hf)
             let file = try CheckedCheckpoint(SafetensorsFile(contentsOf: weightsURL), expecting: try gpt2Expected(config, hf: hf),
-                                             tolerated: { _ in true })
-            return (config, try gpt2StateDict(file, config))
+                                             tolerated: isGPT2Buffer)
+            return (config, try gpt2StateDict(file, config, tied: try hf.boolean("tie_word_embeddings", default: true)))
         }
-        if modelType == "llama" || architectures.contains("LlamaForCausalLM") {
-            let config = try llamaConfig(hf)
-            let file = try CheckedCheckpoint(SafetensorsFile(contentsOf: weightsURL), expecting: llamaExpected(config, hf: hf),
-                                             tolerated: { _ in true })
-            return (config, try llamaStateDict(file, config, hf: hf))
-        }
-        throw ModelError.unsupportedCheckpoint("Hugging Face model_type \"\(modelType)\" (architectures \(architectures)); supported: gpt2, llama")
+        let config = try llamaConfig(hf)
+        let file = try CheckedCheckpoint(SafetensorsFile(contentsOf: weightsURL), expecting: try llamaExpected(config, hf: hf),
+                                         tolerated: isLlamaBuffer)
+        return (config, try llamaStateDict(file, config, tied: try hf.boolean("tie_word_embeddings", default: false)))
+    }
+
+    /// GPT-2's causal-mask buffers (`h.N.attn.bias`, `h.N.attn.masked_bias`), which older
+    /// checkpoints store and the conversion rebuilds from the config.
+    static func isGPT2Buffer(_ name: String) -> Bool {
+        let bare = name.hasPrefix("transformer.") ? String(name.dropFirst("transformer.".count)) : name
+        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "h" && Int(parts[1]) != nil && parts[2] == "attn"
+            && (parts[3] == "bias" || parts[3] == "masked_bias")
+    }
+
+    /// LLaMA's rotary `inv_freq` buffers (per layer, or one for the model), which the
+    /// conversion recomputes from the config.
+    static func isLlamaBuffer(_ name: String) -> Bool {
+        name == "model.rotary_emb.inv_freq" || (name.hasPrefix("model.layers.") && name.hasSuffix(".self_attn.rotary_emb.inv_freq"))
     }
 
     // MARK: Config
 
-    private static func int(_ hf: [String: Any], _ key: String) throws -> Int {
-        guard let v = hf[key] as? Int else { throw ConfigError.missingField(key) }
-        return v
-    }
-
-    static func gpt2Config(_ hf: [String: Any]) throws -> HookedTransformerConfig {
-        let d = try int(hf, "n_embd"), heads = try int(hf, "n_head")
-        guard heads > 0, d % heads == 0 else {
-            throw ConfigError.invalid(field: "n_head", reason: "must be positive and divide n_embd (\(d)), found \(heads)")
+    static func gpt2Config(_ hf: HuggingFaceConfig) throws -> HookedTransformerConfig {
+        let d = try hf.integer("n_embd"), heads = try hf.integer("n_head")
+        guard d % heads == 0 else {
+            throw hf.invalid("n_head", expected: "a divisor of n_embd (\(d))", found: "\(heads)")
         }
-        guard let act = Activation(rawValue: (hf["activation_function"] as? String) ?? "gelu_new") else {
-            throw ConfigError.unsupported(field: "activation_function", value: "\(hf["activation_function"] ?? "")",
-                                          supported: Activation.allCases.map(\.rawValue).joined(separator: ", "))
+        try hf.require("add_cross_attention", is: false, because: "TransformerLens models have no cross-attention")
+        let positions = try hf.integer("n_positions")
+        let context = try hf.integer("n_ctx", default: positions)
+        guard context <= positions else {
+            throw hf.invalid("n_ctx", expected: "at most n_positions (\(positions))", found: "\(context)")
         }
-        let context = try (hf["n_ctx"] as? Int) ?? int(hf, "n_positions")
-        var c = HookedTransformerConfig(nLayers: try int(hf, "n_layer"), dModel: d, nCtx: context,
-                                        dHead: d / max(heads, 1), nHeads: heads, dMLP: (hf["n_inner"] as? Int) ?? 4 * d,
-                                        dVocab: try int(hf, "vocab_size"), actFn: act,
-                                        eps: Float((hf["layer_norm_epsilon"] as? Double) ?? 1e-5), normalizationType: .layerNorm,
-                                        useAttnScale: (hf["scale_attn_weights"] as? Bool) ?? true,
-                                        scaleAttnByInverseLayerIdx: (hf["scale_attn_by_inverse_layer_idx"] as? Bool) ?? false,
-                                        modelName: (hf["_name_or_path"] as? String) ?? "gpt2")
+        var c = HookedTransformerConfig(nLayers: try hf.integer("n_layer"), dModel: d, nCtx: context,
+                                        dHead: d / heads, nHeads: heads, dMLP: try hf.integer("n_inner", default: 4 * d),
+                                        dVocab: try hf.integer("vocab_size"),
+                                        actFn: try hf.activation("activation_function", default: .geluNew),
+                                        eps: Float(try hf.positiveNumber("layer_norm_epsilon", default: 1e-5)),
+                                        normalizationType: .layerNorm,
+                                        useAttnScale: try hf.boolean("scale_attn_weights", default: true),
+                                        scaleAttnByInverseLayerIdx: try hf.boolean("scale_attn_by_inverse_layer_idx", default: false),
+                                        modelName: try hf.string("_name_or_path", default: "gpt2"))
         c.originalArchitecture = "GPT2LMHeadModel"
         return try c.validated()
     }
 
-    static func llamaConfig(_ hf: [String: Any]) throws -> HookedTransformerConfig {
-        let d = try int(hf, "hidden_size"), heads = try int(hf, "num_attention_heads")
-        let dHead = (hf["head_dim"] as? Int) ?? d / max(heads, 1)
-        let kv = (hf["num_key_value_heads"] as? Int) ?? heads
-        let rope = (hf["rope_parameters"] as? [String: Any]) ?? (hf["rope_scaling"] as? [String: Any]) ?? [:]
-        if let type = (rope["rope_type"] as? String) ?? (rope["type"] as? String), type != "default" {
-            throw ConfigError.unsupported(field: "rope_type", value: type, supported: "default")
+    static func llamaConfig(_ hf: HuggingFaceConfig) throws -> HookedTransformerConfig {
+        let d = try hf.integer("hidden_size"), heads = try hf.integer("num_attention_heads")
+        let dHead: Int
+        if let given = try hf.optionalInteger("head_dim") {
+            dHead = given
+        } else {
+            guard d % heads == 0 else {
+                throw hf.invalid("num_attention_heads", expected: "a divisor of hidden_size (\(d)) when head_dim is not given", found: "\(heads)")
+            }
+            dHead = d / heads
         }
-        let theta = (rope["rope_theta"] as? Double) ?? (hf["rope_theta"] as? Double) ?? 10000
-        if (hf["mlp_bias"] as? Bool) == true {
-            throw ConfigError.unsupported(field: "mlp_bias", value: "true", supported: "false (TransformerLens's gated MLP has one bias)")
+        guard dHead % 2 == 0 else {
+            throw hf.invalid("head_dim", expected: "an even number (rotary embeddings rotate pairs)", found: "\(dHead)")
         }
-        guard let act = Activation(rawValue: (hf["hidden_act"] as? String) ?? "silu") else {
-            throw ConfigError.unsupported(field: "hidden_act", value: "\(hf["hidden_act"] ?? "")",
-                                          supported: Activation.allCases.map(\.rawValue).joined(separator: ", "))
+        let kv = try hf.integer("num_key_value_heads", default: heads)
+        guard heads % kv == 0 else {
+            throw hf.invalid("num_key_value_heads", expected: "a divisor of num_attention_heads (\(heads))", found: "\(kv)")
         }
-        var c = HookedTransformerConfig(nLayers: try int(hf, "num_hidden_layers"), dModel: d,
-                                        nCtx: try int(hf, "max_position_embeddings"), dHead: dHead, nHeads: heads,
-                                        dMLP: try int(hf, "intermediate_size"), dVocab: try int(hf, "vocab_size"), actFn: act,
-                                        eps: Float((hf["rms_norm_eps"] as? Double) ?? 1e-6), normalizationType: .rms, finalRMS: true,
+        let rope = try hf.object("rope_parameters") ?? hf.object("rope_scaling")
+        if let rope {
+            let type = try rope.string("rope_type", default: try rope.string("type", default: "default"))
+            guard type == "default" else { throw ConfigError.unsupported(field: "rope_type", value: "\"\(type)\" (in \(rope.path))", supported: "default") }
+        }
+        let theta = try rope?.positiveNumber("rope_theta", default: try hf.positiveNumber("rope_theta", default: 10000))
+            ?? hf.positiveNumber("rope_theta", default: 10000)
+        try hf.require("mlp_bias", is: false, because: "TransformerLens's gated MLP has one bias")
+        var c = HookedTransformerConfig(nLayers: try hf.integer("num_hidden_layers"), dModel: d,
+                                        nCtx: try hf.integer("max_position_embeddings"), dHead: dHead, nHeads: heads,
+                                        dMLP: try hf.integer("intermediate_size"), dVocab: try hf.integer("vocab_size"),
+                                        actFn: try hf.activation("hidden_act", default: .silu),
+                                        eps: Float(try hf.positiveNumber("rms_norm_eps", default: 1e-6)), normalizationType: .rms, finalRMS: true,
                                         positionalEmbeddingType: .rotary, rotaryDim: dHead, rotaryBase: Float(theta),
                                         rotaryAdjacentPairs: false, gatedMLP: true, nKeyValueHeads: kv == heads ? nil : kv,
-                                        modelName: (hf["_name_or_path"] as? String) ?? "llama")
+                                        modelName: try hf.string("_name_or_path", default: "llama"))
         c.originalArchitecture = "LlamaForCausalLM"
         return try c.validated()
     }
@@ -98,14 +121,12 @@ enum HuggingFaceCheckpoint {
     // MARK: Expected shapes
 
     /// Every tensor a GPT-2 checkpoint of config `c` holds, with the shape the config implies.
-    /// Names may carry the `transformer.` prefix or not; `lm_head.weight` is usually absent
-    /// (tied to `wte`). Other tensors (the old `attn.bias` mask buffers) are ignored.
-    static func gpt2Expected(_ c: HookedTransformerConfig, hf: [String: Any]) throws -> [CheckedCheckpoint.Expected] {
+    /// Names may carry the `transformer.` prefix or not. `lm_head.weight` is optional when the
+    /// embeddings are tied (the default; it is then a copy of `wte`, not read) and required when
+    /// they are not. Any other tensor but the mask buffers (``isGPT2Buffer(_:)``) is an error.
+    static func gpt2Expected(_ c: HookedTransformerConfig, hf: HuggingFaceConfig) throws -> [CheckedCheckpoint.Expected] {
         let (d, m) = (c.dModel, c.dMLP)
-        let positions = (hf["n_positions"] as? Int) ?? c.nCtx
-        guard positions >= c.nCtx else {
-            throw ConfigError.invalid(field: "n_ctx", reason: "must not exceed n_positions (\(positions)), found \(c.nCtx)")
-        }
+        let positions = try hf.integer("n_positions")
         func e(_ name: String, _ shape: [Int]) -> CheckedCheckpoint.Expected { .init(["transformer." + name, name], shape) }
         var expected = [e("wte.weight", [c.dVocab, d]), e("wpe.weight", [positions, d])]
         for l in 0..<c.nLayers {
@@ -118,37 +139,41 @@ enum HuggingFaceCheckpoint {
                 e(p + "mlp.c_proj.weight", [m, d]), e(p + "mlp.c_proj.bias", [d]),
             ]
         }
-        expected += [e("ln_f.weight", [d]), e("ln_f.bias", [d]), .init(["lm_head.weight"], [c.dVocabOut, d], optional: true)]
+        let tied = try hf.boolean("tie_word_embeddings", default: true)
+        expected += [e("ln_f.weight", [d]), e("ln_f.bias", [d]), .init(["lm_head.weight"], [c.dVocabOut, d], optional: tied)]
         return expected
     }
 
     /// Every tensor a LLaMA checkpoint of config `c` holds (nn.Linear weights are [out, in]).
-    /// Projection biases are optional; `lm_head.weight` is required unless the embeddings are
-    /// tied. Other tensors (rotary `inv_freq` buffers) are ignored.
-    static func llamaExpected(_ c: HookedTransformerConfig, hf: [String: Any]) -> [CheckedCheckpoint.Expected] {
+    /// Projection biases are required when `attention_bias` is true and absent otherwise;
+    /// `lm_head.weight` is required unless the embeddings are tied (then optional, not read). Any
+    /// other tensor but rotary `inv_freq` buffers (``isLlamaBuffer(_:)``) is an error.
+    static func llamaExpected(_ c: HookedTransformerConfig, hf: HuggingFaceConfig) throws -> [CheckedCheckpoint.Expected] {
         let (d, h, kv, dh, m) = (c.dModel, c.nHeads, c.keyValueHeads, c.dHead, c.dMLP)
+        let bias = try hf.boolean("attention_bias", default: false)
         func e(_ name: String, _ shape: [Int], optional: Bool = false) -> CheckedCheckpoint.Expected { .init([name], shape, optional: optional) }
         var expected = [e("model.embed_tokens.weight", [c.dVocab, d])]
         for l in 0..<c.nLayers {
             let p = "model.layers.\(l)."
             expected += [e(p + "input_layernorm.weight", [d]), e(p + "post_attention_layernorm.weight", [d])]
             for (proj, heads) in [("q_proj", h), ("k_proj", kv), ("v_proj", kv)] {
-                expected += [e(p + "self_attn.\(proj).weight", [heads * dh, d]), e(p + "self_attn.\(proj).bias", [heads * dh], optional: true)]
+                expected.append(e(p + "self_attn.\(proj).weight", [heads * dh, d]))
+                if bias { expected.append(e(p + "self_attn.\(proj).bias", [heads * dh])) }
             }
-            expected += [
-                e(p + "self_attn.o_proj.weight", [d, h * dh]), e(p + "self_attn.o_proj.bias", [d], optional: true),
-                e(p + "mlp.up_proj.weight", [m, d]), e(p + "mlp.gate_proj.weight", [m, d]), e(p + "mlp.down_proj.weight", [d, m]),
-            ]
+            expected.append(e(p + "self_attn.o_proj.weight", [d, h * dh]))
+            if bias { expected.append(e(p + "self_attn.o_proj.bias", [d])) }
+            expected += [e(p + "mlp.up_proj.weight", [m, d]), e(p + "mlp.gate_proj.weight", [m, d]), e(p + "mlp.down_proj.weight", [d, m])]
         }
         expected.append(e("model.norm.weight", [d]))
-        if !((hf["tie_word_embeddings"] as? Bool) ?? false) { expected.append(e("lm_head.weight", [c.dVocabOut, d])) }
+        let tied = try hf.boolean("tie_word_embeddings", default: false)
+        expected.append(e("lm_head.weight", [c.dVocabOut, d], optional: tied))
         return expected
     }
 
     // MARK: Weights
 
     /// Reads and converts a checked GPT-2 checkpoint, one tensor at a time.
-    static func gpt2StateDict(_ file: CheckedCheckpoint, _ c: HookedTransformerConfig) throws -> [String: Tensor] {
+    static func gpt2StateDict(_ file: CheckedCheckpoint, _ c: HookedTransformerConfig, tied: Bool) throws -> [String: Tensor] {
         func t(_ name: String) throws -> Tensor { try file.tensor("transformer." + name) }
         let (d, h, dh) = (c.dModel, c.nHeads, c.dHead)
         var sd: [String: Tensor] = [:]
@@ -172,14 +197,14 @@ enum HuggingFaceCheckpoint {
             sd[q + "mlp.W_out"] = try t(p + "mlp.c_proj.weight"); sd[q + "mlp.b_out"] = try t(p + "mlp.c_proj.bias")
         }
         sd["ln_final.w"] = try t("ln_f.weight"); sd["ln_final.b"] = try t("ln_f.bias")
-        // lm_head is tied to wte and usually not stored.
-        sd["unembed.W_U"] = (try file.optionalTensor("lm_head.weight") ?? wte).transposed()
+        // lm_head is usually tied to wte (and then not stored, or a copy Hugging Face ignores).
+        sd["unembed.W_U"] = (tied ? wte : try file.tensor("lm_head.weight")).transposed()
         sd["unembed.b_U"] = .zeros([c.dVocabOut])
         return sd
     }
 
     /// Reads and converts a checked LLaMA checkpoint, one tensor at a time.
-    static func llamaStateDict(_ file: CheckedCheckpoint, _ c: HookedTransformerConfig, hf: [String: Any]) throws -> [String: Tensor] {
+    static func llamaStateDict(_ file: CheckedCheckpoint, _ c: HookedTransformerConfig, tied: Bool) throws -> [String: Tensor] {
         func t(_ name: String) throws -> Tensor { try file.tensor(name) }
         let (d, h, kv, dh) = (c.dModel, c.nHeads, c.keyValueHeads, c.dHead)
         let g = c.nKeyValueHeads == nil ? "" : "_"
@@ -206,7 +231,6 @@ enum HuggingFaceCheckpoint {
             sd[q + "mlp.b_out"] = .zeros([d])
         }
         sd["ln_final.w"] = try t("model.norm.weight")
-        let tied = (hf["tie_word_embeddings"] as? Bool) ?? false
         sd["unembed.W_U"] = (tied ? embedding : try t("lm_head.weight")).transposed()
         sd["unembed.b_U"] = .zeros([c.dVocabOut])
         return sd

@@ -16,19 +16,50 @@ extension HookedTransformer {
     /// are then read one tensor at a time, converted to TransformerLens names (and processed) in
     /// one state dict, and the model is built from it once: one resident copy of each weight.
     public static func load(directory: URL, process: Bool = false) throws -> HookedTransformer {
-        let configURL = directory.appendingPathComponent("config.json")
-        let data: Data
-        do { data = try Data(contentsOf: configURL) } catch {
-            throw ModelError.io("cannot read \(configURL.path): \(error.localizedDescription)")
+        let (data, configPath) = try readConfig(in: directory)
+        // Strict JSON first, for either layout: a repeated key, text that is not UTF-8 or nesting
+        // past any config's is an error naming the file, not a guess.
+        let json: JSONValue
+        do { json = try JSONValue.parse(data, origin: configPath) } catch let error as JSONParseError {
+            throw ConfigError.invalidJSON(error.description)
         }
-        var (config, dict) = HuggingFaceCheckpoint.isHuggingFaceConfig(data)
-            ? try HuggingFaceCheckpoint.stateDict(directory: directory, configData: data)
+        guard let object = json.object else {
+            throw ConfigError.invalidJSON("\(configPath): expected a JSON object (a TransformerLens or Hugging Face config), found \(json.summary)")
+        }
+        var (config, dict) = HuggingFaceConfig.isHuggingFace(object)
+            ? try HuggingFaceCheckpoint.stateDict(directory: directory, fields: object, configPath: configPath)
             : try transformerLensStateDict(directory: directory, configData: data)
         if process { WeightProcessing.default.apply(config: &config, stateDict: &dict) }
         // Conversion intermediates (file tensors split, transposed or processed) went into the
         // buffer pool when freed; nothing reuses their sizes, so their pages go back now.
         TensorMemory.releaseCachedBuffers()
         return try HookedTransformer(config: config, stateDict: dict)
+    }
+
+    /// Largest `config.json` read: configs are a few kilobytes, so anything near this is not one.
+    static let maximumConfigBytes = 16 << 20
+
+    /// The bytes and path of `directory`'s `config.json`, checked to be a regular file of a
+    /// config's size before it is read.
+    private static func readConfig(in directory: URL) throws -> (Data, String) {
+        let url = directory.appendingPathComponent("config.json")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ModelError.io("\(directory.path) is not a directory; expected a model directory holding config.json and the weights")
+        }
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw ModelError.io("\(directory.path) has no config.json; expected a TransformerLens or Hugging Face model directory")
+        }
+        let size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= maximumConfigBytes else {
+            throw ModelError.io("\(url.path) is \(size) bytes; expected a config of at most \(maximumConfigBytes) bytes")
+        }
+        do {
+            return (try Data(contentsOf: url), url.path)
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+            throw ModelError.io("cannot read \(url.path): \(reason)")
+        }
     }
 
     /// The config and state dict of a TransformerLens-layout directory, every header shape

@@ -6,11 +6,15 @@ extension HookedTransformer {
     ///   - positions: keep only these positions of each activation, on the position axis its
     ///     hook point declares (``ActivationLayout/positionAxis``: the query axis of scores and
     ///     patterns), e.g. `.at(-1)` or `.stride(-4, nil)`.
+    ///   - memoryBudget: the most bytes the request may need (``cacheEstimate(batch:positions:names:keeping:)``);
+    ///     nil: the memory the system has available now (``MemoryBudget/available``).
     /// - Returns: the logits [batch, pos, d_vocab_out] and the cache. Cached tensors share
     ///   storage with the run; nothing is copied unless `positions` slices it.
+    /// - Throws: ``MemoryBudgetError`` before running if the request would exceed the budget.
     public func runWithCache(_ tokens: IntTensor, names: NameFilter = .all, positions: TensorIndex? = nil,
-                             hooks: [Hook] = []) throws -> (logits: Tensor, cache: ActivationCache) {
+                             hooks: [Hook] = [], memoryBudget: Int? = nil) throws -> (logits: Tensor, cache: ActivationCache) {
         let tokens = try validated(tokens)
+        try checkCacheBudget(tokens, names: names, positions: positions, budget: memoryBudget)
         let table = hookPointTable
         let selected = try names.resolve(in: table.names, pointSet: table.set)
         var cache = ActivationCache(layerCount: config.nLayers)
@@ -22,10 +26,12 @@ extension HookedTransformer {
 
     /// Records only the activations at the points `names` selects, running no further than the
     /// last block they need: caching layer 0's patterns of a 12-layer model runs one block.
-    /// Hooks in `hooks` on later points do not fire.
+    /// Hooks in `hooks` on later points do not fire. `memoryBudget` is checked as
+    /// ``runWithCache(_:names:positions:hooks:memoryBudget:)`` checks it.
     public func cache(_ tokens: IntTensor, names: NameFilter, positions: TensorIndex? = nil,
-                      hooks: [Hook] = []) throws -> ActivationCache {
+                      hooks: [Hook] = [], memoryBudget: Int? = nil) throws -> ActivationCache {
         let tokens = try validated(tokens)
+        try checkCacheBudget(tokens, names: names, positions: positions, budget: memoryBudget)
         let table = hookPointTable
         let selected = try names.resolve(in: table.names, pointSet: table.set)
         let stop = selected.map { name -> Int in
