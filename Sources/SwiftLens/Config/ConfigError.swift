@@ -16,7 +16,8 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
     /// fit in an `Int`. `size` spells the product out, e.g. "n_heads × d_model × d_head =
     /// 4 × 64 × 1000000000000000000".
     case sizeOverflow(tensor: String, size: String)
-    /// A model of this config would need `bytes` bytes for its parameters, more than `limit`
+    /// A model of this config would need `bytes` bytes for its parameters (with a per-layer
+    /// estimate of its components' bookkeeping), more than `limit`
     /// (``HookedTransformer/memoryLimit``); `largest` names the biggest tensor and its sizes.
     case exceedsMemoryLimit(bytes: Int, limit: Int, largest: String)
 
@@ -30,8 +31,9 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
         case let .sizeOverflow(tensor, size):
             "config sizes overflow: \(tensor) would hold \(size) elements, more than an Int can count (\(Int.max))"
         case let .exceedsMemoryLimit(bytes, limit, largest):
-            "a model of this config needs \(bytes) bytes (\(Self.readable(bytes))) for its parameters, more than the memory limit "
-                + "of \(limit) bytes (\(Self.readable(limit)), HookedTransformer.memoryLimit); its largest tensor is \(largest)"
+            "a model of this config needs \(bytes) bytes (\(Self.readable(bytes))) for its parameters and their bookkeeping, "
+                + "more than the memory limit "
+                + "of \(limit) bytes (\(Self.readable(limit)); see HookedTransformer.memoryLimit); its largest tensor is \(largest)"
         }
     }
 

@@ -24,6 +24,24 @@ extension HookedTransformerConfig {
         }
     }
 
+    /// Bytes a model's construction takes besides the parameters' values, per layer: its
+    /// components, hook points, parameter names and tensor headers (measured at 7–10 KiB for a
+    /// block of a tiny model). It dominates when the sizes are tiny and `n_layers` is huge.
+    static let bookkeepingBytesPerLayer = 8 << 10
+
+    /// What building a model of this config takes, as ``validated()`` budgets it:
+    /// ``parameterBytes`` plus ``bookkeepingBytesPerLayer`` per layer, overflow-checked.
+    var estimatedMemoryBytes: Int {
+        get throws {
+            let (bookkeeping, o1) = nLayers.multipliedReportingOverflow(by: Self.bookkeepingBytesPerLayer)
+            let (total, o2) = try parameterBytes.addingReportingOverflow(bookkeeping)
+            if o1 || o2 {
+                throw ConfigError.sizeOverflow(tensor: "the model", size: "its bytes (parameters + \(nLayers) layers' bookkeeping)")
+            }
+            return total
+        }
+    }
+
     /// One parameter tensor (all layers' copies together for a block's tensor) as the fields
     /// whose product is its element count.
     private struct Term {

@@ -270,8 +270,9 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
     /// `JSONDecoder`, so that every failure is a ``ConfigError`` naming the field (or the line
     /// and column of a syntax error) with what was expected and what was found.
     public static func decode(json data: Data) throws -> HookedTransformerConfig {
-        guard case var .object(dict) = try JSONValue.parse(data) else {
-            throw ConfigError.invalidJSON("expected a JSON object, found \((try? JSONValue.parse(data))?.summary ?? "another value")")
+        let document = try JSONValue.parse(data)
+        guard case var .object(dict) = document else {
+            throw ConfigError.invalidJSON("expected a JSON object, found \(document.summary)")
         }
         if let inner = dict["cfg"] {
             guard case let .object(cfg) = inner else {
@@ -304,8 +305,8 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
     /// `eps`, `attn_scale` and (for rotary models) `rotary_base` are finite and positive,
     /// `initializer_range` finite and not negative; soft caps are off; the parameter count is
     /// computed with overflow-checked arithmetic (``parameterCount``), so that no later
-    /// product of sizes can trap; and the parameters fit in
-    /// ``HookedTransformer/memoryLimit`` bytes. Everything that builds a model (or, like a
+    /// product of sizes can trap; and the parameters, with the bookkeeping of every layer's
+    /// components, fit in ``HookedTransformer/memoryLimit`` bytes. Everything that builds a model (or, like a
     /// checkpoint loader, allocates by a config's sizes) validates first, so a hostile config
     /// fails here, before anything of its size is allocated.
     public func validated() throws -> HookedTransformerConfig {
@@ -361,7 +362,7 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
         if parallelAttnMLP && attnOnly {
             throw ConfigError.invalid(field: "parallel_attn_mlp", reason: "an attention-only model has no MLP to run in parallel")
         }
-        let bytes = try parameterBytes
+        let bytes = try estimatedMemoryBytes
         if bytes > memoryLimit {
             throw ConfigError.exceedsMemoryLimit(bytes: bytes, limit: memoryLimit, largest: try parameterSizes().largest)
         }

@@ -21,7 +21,7 @@ enum JSONValue: Equatable, Sendable {
     case object([String: JSONValue])
 
     /// Deepest nesting of arrays and objects accepted.
-    static let maximumDepth = 512
+    static let maximumDepth = 128
 
     /// Parses a complete JSON text (UTF-8, optionally with a byte-order mark).
     /// - Throws: ``ConfigError/invalidJSON(_:)`` saying what was expected and found, and where.
@@ -76,7 +76,7 @@ enum JSONValue: Equatable, Sendable {
             guard index < bytes.count else { return "the end of the file" }
             let end = min(index + 12, bytes.count)
             let text = String(decoding: bytes[index..<end], as: UTF8.self)
-            return "\"\(text)\(end < bytes.count ? "…" : "")\""
+            return "`\(text)\(end < bytes.count ? "…" : "")`"
         }
 
         mutating func skipWhitespace() {

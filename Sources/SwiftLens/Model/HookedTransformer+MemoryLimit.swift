@@ -1,8 +1,10 @@
 import Foundation
 
 extension HookedTransformer {
-    /// The most bytes a model's parameters may take (as `Float`s,
-    /// ``HookedTransformerConfig/parameterBytes``); a config needing more fails
+    /// The most bytes a model may take to build: its parameters as `Float`s
+    /// (``HookedTransformerConfig/parameterBytes``) plus an estimate of its components'
+    /// bookkeeping per layer (`HookedTransformerConfig.bookkeepingBytesPerLayer`, 8 KiB). A
+    /// config needing more fails
     /// ``HookedTransformerConfig/validated()`` with ``ConfigError/exceedsMemoryLimit(bytes:limit:largest:)``
     /// naming the bytes it would need — before anything is allocated — instead of the process
     /// being killed, or aborting, part-way through allocating it. Every model construction and
