@@ -1,7 +1,9 @@
+import Foundation
+
 /// What is wrong with a model config: every case names the field (or the tensor whose size
 /// the fields make) and says what was expected and what was found, because a config comes from
 /// outside the program and its reader must be told how to fix it.
-public enum ConfigError: Error, CustomStringConvertible, Equatable {
+public enum ConfigError: LocalizedError, CustomStringConvertible, Equatable {
     case missingField(String)
     case invalid(field: String, reason: String)
     case unsupported(field: String, value: String, supported: String)
@@ -36,6 +38,10 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
                 + "of \(limit) bytes (\(Self.readable(limit)); see HookedTransformer.memoryLimit); its largest tensor is \(largest)"
         }
     }
+
+    /// The description, so that `localizedDescription` (what Foundation-style callers print)
+    /// says what is wrong rather than "The operation could not be completed".
+    public var errorDescription: String? { description }
 
     /// `bytes` in GiB, MiB or KiB with one decimal.
     static func readable(_ bytes: Int) -> String {
