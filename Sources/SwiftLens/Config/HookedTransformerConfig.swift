@@ -172,7 +172,10 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
     /// enumerated field must hold one of its values, else a
     /// ``ConfigError/unsupported(field:value:supported:)`` names the field and the value.
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: AnyCodingKey.self)
+        let c: KeyedDecodingContainer<AnyCodingKey>
+        do { c = try decoder.container(keyedBy: AnyCodingKey.self) } catch {
+            throw ConfigError.invalidJSON("expected the config as a JSON object, found another kind of value")
+        }
         var values: [String: JSONValue] = [:]
         for key in c.allKeys {
             do { values[key.stringValue] = try c.decode(JSONValue.self, forKey: key) } catch {
