@@ -116,11 +116,8 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
     static let unsupportedFlags = ["use_local_attn", "use_qk_norm", "post_embedding_ln", "use_normalization_before_and_after",
                                    "use_NTK_by_parts_rope", "ungroup_grouped_query_attention", "num_experts"]
 
-    static func isDefault(_ value: Any) -> Bool {
-        if value is NSNull { return true }
-        if let b = value as? Bool, let n = value as? NSNumber, n.intValue <= 1 { return !b }
-        return false
-    }
+    /// Whether an unsupported flag's value is its default: absent, `null` or `false`.
+    static func isDefault(_ value: JSONValue) -> Bool { value == .null || value == .bool(false) }
 
     /// A config with TransformerLens's defaults for everything not given.
     public init(nLayers: Int, dModel: Int, nCtx: Int, dHead: Int, nHeads: Int? = nil, dMLP: Int? = nil,
@@ -137,7 +134,7 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
         self.nCtx = nCtx
         self.dHead = dHead
         self.nHeads = nHeads ?? (dHead > 0 ? dModel / dHead : 0)
-        self.dMLP = dMLP ?? 4 * dModel
+        self.dMLP = dMLP ?? Self.saturatingProduct(4, dModel)
         self.dVocab = dVocab
         self.dVocabOut = dVocabOut ?? dVocab
         self.actFn = actFn
@@ -169,54 +166,78 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
     }
 
     /// Decodes TransformerLens's field names; a missing field gets TransformerLens's default (see
-    /// the type's documentation). Enumerated fields must hold one of their values, else a
+    /// the type's documentation). Every field's type is checked strictly (``ConfigFields``): a
+    /// value of the wrong kind — `true` for `n_layers`, `1e30` for an integer, `1e300` for a
+    /// `Float` — is a ``ConfigError/wrongValue(field:expected:found:)`` naming the field, and an
+    /// enumerated field must hold one of its values, else a
     /// ``ConfigError/unsupported(field:value:supported:)`` names the field and the value.
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func required(_ key: CodingKeys) throws -> Int {
-            guard let v = try c.decodeIfPresent(Int.self, forKey: key) else { throw ConfigError.missingField(key.rawValue) }
-            return v
+        let c: KeyedDecodingContainer<AnyCodingKey>
+        do { c = try decoder.container(keyedBy: AnyCodingKey.self) } catch {
+            throw ConfigError.invalidJSON("expected the config as a JSON object, found another kind of value")
         }
-        func value<T: Decodable>(_ key: CodingKeys, default fallback: T) throws -> T {
-            try c.decodeIfPresent(T.self, forKey: key) ?? fallback
+        var values: [String: JSONValue] = [:]
+        for key in c.allKeys {
+            do { values[key.stringValue] = try c.decode(JSONValue.self, forKey: key) } catch {
+                throw ConfigError.wrongValue(field: key.stringValue, expected: "a JSON value",
+                                             found: "a value the decoder could not read (a number beyond Double's range?)")
+            }
+        }
+        try self.init(fields: ConfigFields(values))
+    }
+
+    /// A coding key for whatever members a config object has.
+    private struct AnyCodingKey: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    /// The config a TransformerLens config object's members describe (unvalidated).
+    init(fields f: ConfigFields) throws {
+        func required(_ key: CodingKeys) throws -> Int {
+            guard let v = try f.int(key.rawValue) else { throw ConfigError.missingField(key.rawValue) }
+            return v
         }
         /// TransformerLens writes "unset" as 0 or −1 for several numbers.
-        func positive<T: Decodable & Comparable & Numeric>(_ key: CodingKeys) throws -> T? {
-            try c.decodeIfPresent(T.self, forKey: key).flatMap { $0 > 0 ? $0 : nil }
-        }
+        func positiveInt(_ key: CodingKeys) throws -> Int? { try f.int(key.rawValue).flatMap { $0 > 0 ? $0 : nil } }
+        func positiveFloat(_ key: CodingKeys) throws -> Float? { try f.float(key.rawValue).flatMap { $0 > 0 ? $0 : nil } }
+        func int(_ key: CodingKeys) throws -> Int? { try f.int(key.rawValue) }
+        func float(_ key: CodingKeys, default fallback: Float) throws -> Float { try f.float(key.rawValue) ?? fallback }
+        func bool(_ key: CodingKeys, default fallback: Bool) throws -> Bool { try f.bool(key.rawValue) ?? fallback }
+        func string(_ key: CodingKeys) throws -> String? { try f.string(key.rawValue) }
         func choice<T: RawRepresentable & CaseIterable>(_ key: CodingKeys, nullMeans none: T?) throws -> T? where T.RawValue == String {
-            guard let raw = try c.decodeIfPresent(String.self, forKey: key) else { return none }
-            guard let v = T(rawValue: raw) else {
-                throw ConfigError.unsupported(field: key.rawValue, value: raw,
-                                              supported: T.allCases.map(\.rawValue).joined(separator: ", ") + (none == nil ? ", null" : ""))
-            }
-            return v
+            try f.choice(key.rawValue, nullAllowed: none == nil) ?? none
         }
         let dModel = try required(.dModel), dHead = try required(.dHead)
-        let dVocab: Int = try value(.dVocab, default: -1)
+        let dVocab = try int(.dVocab) ?? -1
         guard dVocab > 0 else { throw ConfigError.invalid(field: "d_vocab", reason: "must be set to the vocabulary size (found \(dVocab))") }
         // Absent means TransformerLens's default "LN"; an explicit null means no normalisation.
-        let norm: Normalization? = c.contains(.normalizationType) ? try choice(.normalizationType, nullMeans: nil) : .layerNorm
+        let norm: Normalization? = f.contains(CodingKeys.normalizationType.rawValue)
+            ? try choice(.normalizationType, nullMeans: nil) : .layerNorm
+        // TransformerLens: a negative initializer_range means "derive it" (−1 is its default).
+        let initializerRange = try f.float(CodingKeys.initializerRange.rawValue).flatMap { $0 >= 0 ? $0 : nil }
         self.init(nLayers: try required(.nLayers), dModel: dModel, nCtx: try required(.nCtx), dHead: dHead,
-                  nHeads: try positive(.nHeads), dMLP: try c.decodeIfPresent(Int.self, forKey: .dMLP), dVocab: dVocab,
-                  dVocabOut: try positive(.dVocabOut), actFn: try choice(.actFn, nullMeans: nil), eps: try value(.eps, default: 1e-5),
-                  normalizationType: norm, finalRMS: try value(.finalRMS, default: false),
+                  nHeads: try positiveInt(.nHeads), dMLP: try int(.dMLP), dVocab: dVocab,
+                  dVocabOut: try positiveInt(.dVocabOut), actFn: try choice(.actFn, nullMeans: nil), eps: try float(.eps, default: 1e-5),
+                  normalizationType: norm, finalRMS: try bool(.finalRMS, default: false),
                   positionalEmbeddingType: try choice(.positionalEmbeddingType, nullMeans: .standard)!,
-                  rotaryDim: try c.decodeIfPresent(Int.self, forKey: .rotaryDim), rotaryBase: try value(.rotaryBase, default: 10000),
-                  rotaryAdjacentPairs: try value(.rotaryAdjacentPairs, default: false), attnOnly: try value(.attnOnly, default: false),
-                  gatedMLP: try value(.gatedMLP, default: false), nKeyValueHeads: try c.decodeIfPresent(Int.self, forKey: .nKeyValueHeads),
-                  useAttnScale: try value(.useAttnScale, default: true), attnScale: try positive(.attnScale),
-                  scaleAttnByInverseLayerIdx: try value(.scaleAttnByInverseLayerIdx, default: false),
-                  parallelAttnMLP: try value(.parallelAttnMLP, default: false),
-                  attentionDir: try choice(.attentionDir, nullMeans: .causal)!, initializerRange: try positive(.initializerRange),
-                  seed: try c.decodeIfPresent(Int.self, forKey: .seed), modelName: try value(.modelName, default: "custom"),
-                  smearKeys: try value(.smearKeys, default: false))
-        attnScoresSoftCap = try positive(.attnScoresSoftCap)
-        outputLogitsSoftCap = try positive(.outputLogitsSoftCap)
+                  rotaryDim: try int(.rotaryDim), rotaryBase: try float(.rotaryBase, default: 10000),
+                  rotaryAdjacentPairs: try bool(.rotaryAdjacentPairs, default: false), attnOnly: try bool(.attnOnly, default: false),
+                  gatedMLP: try bool(.gatedMLP, default: false), nKeyValueHeads: try int(.nKeyValueHeads),
+                  useAttnScale: try bool(.useAttnScale, default: true), attnScale: try positiveFloat(.attnScale),
+                  scaleAttnByInverseLayerIdx: try bool(.scaleAttnByInverseLayerIdx, default: false),
+                  parallelAttnMLP: try bool(.parallelAttnMLP, default: false),
+                  attentionDir: try choice(.attentionDir, nullMeans: .causal)!, initializerRange: initializerRange,
+                  seed: try int(.seed), modelName: try string(.modelName) ?? "custom",
+                  smearKeys: try bool(.smearKeys, default: false))
+        attnScoresSoftCap = try positiveFloat(.attnScoresSoftCap)
+        outputLogitsSoftCap = try positiveFloat(.outputLogitsSoftCap)
         initMode = try choice(.initMode, nullMeans: .gpt2)!
-        originalArchitecture = try c.decodeIfPresent(String.self, forKey: .originalArchitecture)
-        defaultPrependBOS = try value(.defaultPrependBOS, default: true)
-        tokenizerName = try c.decodeIfPresent(String.self, forKey: .tokenizerName)
+        originalArchitecture = try string(.originalArchitecture)
+        defaultPrependBOS = try bool(.defaultPrependBOS, default: true)
+        tokenizerName = try string(.tokenizerName)
     }
 
     /// Encodes every field under TransformerLens's name, in its form: `null` for no
@@ -246,29 +267,28 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
 
     /// Decodes a TransformerLens config JSON: either the config object itself, or a wrapper with
     /// the config under `"cfg"` (the fixture layout). Fields this library does not implement
-    /// must hold their defaults.
+    /// must hold their defaults. The result is ``validated()``.
+    ///
+    /// The JSON is read by a strict reader (``JSONValue``) rather than `JSONSerialization` or
+    /// `JSONDecoder`, so that every failure is a ``ConfigError`` naming the field (or the line
+    /// and column of a syntax error) with what was expected and what was found.
     public static func decode(json data: Data) throws -> HookedTransformerConfig {
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw ConfigError.invalidJSON(error.localizedDescription)
+        let document = try JSONValue.parse(data)
+        guard case var .object(dict) = document else {
+            throw ConfigError.invalidJSON("expected a JSON object, found \(document.summary)")
         }
-        guard var dict = object as? [String: Any] else { throw ConfigError.invalidJSON("expected a JSON object") }
-        if let inner = dict["cfg"] as? [String: Any] { dict = inner }
+        if let inner = dict["cfg"] {
+            guard case let .object(cfg) = inner else {
+                throw ConfigError.wrongValue(field: "cfg", expected: "the config as a JSON object", found: inner.summary)
+            }
+            dict = cfg
+        }
         for key in unsupportedFlags {
             if let value = dict[key], !isDefault(value) {
-                throw ConfigError.unsupported(field: key, value: "\(value)", supported: "its default")
+                throw ConfigError.unsupported(field: key, value: value.summary, supported: "its default")
             }
         }
-        let config: HookedTransformerConfig
-        do {
-            config = try JSONDecoder().decode(HookedTransformerConfig.self, from: JSONSerialization.data(withJSONObject: dict))
-        } catch let error as ConfigError {
-            throw error
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            throw ConfigError.invalid(field: context.codingPath.map(\.stringValue).joined(separator: "."),
-                                      reason: context.debugDescription)
-        }
-        return try config.validated()
+        return try HookedTransformerConfig(fields: ConfigFields(dict)).validated()
     }
 
     /// Number of key/value heads (`n_heads` unless grouped-query attention).
@@ -281,9 +301,24 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
         return d
     }
 
-    /// This config if it is consistent and supported; otherwise a `ConfigError` naming the
-    /// offending fields.
+    /// This config if it is consistent, supported and small enough to build; otherwise a
+    /// ``ConfigError`` naming the offending fields, what they must be and what they are.
+    ///
+    /// Checks, in order: every size is positive; grouped-query and rotary sizes fit together;
+    /// `eps`, `attn_scale` and (for rotary models) `rotary_base` are finite and positive,
+    /// `initializer_range` finite and not negative; soft caps are off; the parameter count is
+    /// computed with overflow-checked arithmetic (``parameterCount``), so that no later
+    /// product of sizes can trap; and the parameters, with the bookkeeping of every layer's
+    /// components, fit in ``HookedTransformer/memoryLimit`` bytes. Everything that builds a model (or, like a
+    /// checkpoint loader, allocates by a config's sizes) validates first, so a hostile config
+    /// fails here, before anything of its size is allocated.
     public func validated() throws -> HookedTransformerConfig {
+        try validated(memoryLimit: HookedTransformer.memoryLimit)
+    }
+
+    /// ``validated()`` with an explicit budget for the parameters' bytes instead of
+    /// ``HookedTransformer/memoryLimit`` (`Int.max`: no budget, only the overflow checks).
+    public func validated(memoryLimit: Int) throws -> HookedTransformerConfig {
         func positive(_ value: Int, _ field: String) throws {
             if value <= 0 { throw ConfigError.invalid(field: field, reason: "must be positive, found \(value)") }
         }
@@ -304,18 +339,43 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
             if rotaryDim <= 0 || rotaryDim > dHead || rotaryDim % 2 != 0 {
                 throw ConfigError.invalid(field: "rotary_dim", reason: "must be even and in 2...d_head (\(dHead)), found \(rotaryDim)")
             }
+            // θᵢ = base^(−i/(rotary_dim/2)): a base ≤ 0 gives NaN angles, an infinite one NaN or 0.
+            if !(rotaryBase > 0 && rotaryBase.isFinite) {
+                throw ConfigError.invalid(field: "rotary_base", reason: "must be a finite positive number, found \(rotaryBase)")
+            }
         }
-        if !(eps > 0) { throw ConfigError.invalid(field: "eps", reason: "must be positive, found \(eps)") }
-        if !(attnScale > 0) { throw ConfigError.invalid(field: "attn_scale", reason: "must be positive, found \(attnScale)") }
-        if let cap = attnScoresSoftCap {
-            throw ConfigError.unsupported(field: "attn_scores_soft_cap", value: "\(cap)", supported: "-1 (off)")
+        if !(eps > 0 && eps.isFinite) { throw ConfigError.invalid(field: "eps", reason: "must be a finite positive number, found \(eps)") }
+        if !(attnScale > 0 && attnScale.isFinite) {
+            throw ConfigError.invalid(field: "attn_scale", reason: "must be a finite positive number, found \(attnScale)")
         }
-        if let cap = outputLogitsSoftCap {
-            throw ConfigError.unsupported(field: "output_logits_soft_cap", value: "\(cap)", supported: "-1 (off)")
+        if scaleAttnByInverseLayerIdx && !(attnScale * Float(nLayers)).isFinite {
+            throw ConfigError.invalid(field: "attn_scale",
+                                      reason: "times n_layers (\(nLayers)) must be finite with scale_attn_by_inverse_layer_idx, found \(attnScale)")
+        }
+        if !(initializerRange >= 0 && initializerRange.isFinite) {
+            throw ConfigError.invalid(field: "initializer_range", reason: "must be a finite number ≥ 0, found \(initializerRange)")
+        }
+        for (field, cap) in [("attn_scores_soft_cap", attnScoresSoftCap), ("output_logits_soft_cap", outputLogitsSoftCap)] {
+            guard let cap else { continue }
+            if !(cap > 0 && cap.isFinite) {
+                throw ConfigError.invalid(field: field, reason: "must be a finite positive number (or nil for none), found \(cap)")
+            }
+            throw ConfigError.unsupported(field: field, value: "\(cap)", supported: "-1 (off)")
         }
         if parallelAttnMLP && attnOnly {
             throw ConfigError.invalid(field: "parallel_attn_mlp", reason: "an attention-only model has no MLP to run in parallel")
         }
+        let bytes = try estimatedMemoryBytes
+        if bytes > memoryLimit {
+            throw ConfigError.exceedsMemoryLimit(bytes: bytes, limit: memoryLimit, largest: try parameterSizes().largest)
+        }
         return self
+    }
+
+    /// `a · b`, or `Int.max` if that overflows (for derived defaults, which ``validated()``
+    /// then reports as too large instead of trapping while the config is built).
+    static func saturatingProduct(_ a: Int, _ b: Int) -> Int {
+        let (p, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? (a < 0) != (b < 0) ? Int.min : Int.max : p
     }
 }

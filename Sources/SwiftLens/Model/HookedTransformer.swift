@@ -102,7 +102,7 @@ public final class HookedTransformer: @unchecked Sendable {
         embed = try Embed(vocabulary: c.dVocab, width: d, parameters: parameters)
         posEmbed = c.positionalEmbeddingType == .rotary ? nil : try PosEmbed(context: c.nCtx, width: d, parameters: parameters)
         let rotary = c.positionalEmbeddingType == .rotary
-            ? Rotary(rotaryDim: c.rotaryDim, contextLength: c.nCtx, base: c.rotaryBase, adjacentPairs: c.rotaryAdjacentPairs)
+            ? Rotary(rotaryDim: c.rotaryDim, base: c.rotaryBase, adjacentPairs: c.rotaryAdjacentPairs)
             : nil
         func norm(_ kind: HookedTransformerConfig.Normalization?, _ prefix: String) throws -> LayerNorm? {
             guard let kind else { return nil }

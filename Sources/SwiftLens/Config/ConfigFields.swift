@@ -1,0 +1,71 @@
+/// The members of a config's JSON object, read one field at a time with the field's type
+/// checked strictly: a boolean is never a number and a number never a boolean, an integer
+/// field takes only integral values within `Int`'s range, and a `Float` field only finite
+/// values within `Float`'s range. A failure is a ``ConfigError/wrongValue(field:expected:found:)``
+/// naming the field, the kind of value expected and the value found.
+///
+/// Absent fields and `null` read as `nil` (TransformerLens writes `null` for "unset").
+struct ConfigFields {
+    let values: [String: JSONValue]
+
+    init(_ values: [String: JSONValue]) { self.values = values }
+
+    func contains(_ field: String) -> Bool { values[field] != nil }
+
+    /// The raw value, `nil` if absent or `null`.
+    func value(_ field: String) -> JSONValue? {
+        guard let v = values[field], v != .null else { return nil }
+        return v
+    }
+
+    /// An integer; an integral number written with a fraction or exponent (`64.0`, `1e3`) is
+    /// accepted as the integer it is.
+    func int(_ field: String) throws -> Int? {
+        guard let v = value(field) else { return nil }
+        guard case let .number(text) = v else { throw ConfigError.wrongValue(field: field, expected: "an integer", found: v.summary) }
+        if let i = Int(text) { return i }
+        let expected = "an integer between \(Int.min) and \(Int.max)"
+        guard let d = Double(text), d.isFinite, d == d.rounded(.towardZero) else {
+            throw ConfigError.wrongValue(field: field, expected: expected, found: v.summary)
+        }
+        // Every Double in -2^63 ..< 2^63 converts exactly.
+        guard d >= -0x1p63 && d < 0x1p63 else { throw ConfigError.wrongValue(field: field, expected: expected, found: v.summary) }
+        return Int(d)
+    }
+
+    /// A finite number within `Float`'s range (rounded to the nearest `Float`).
+    func float(_ field: String) throws -> Float? {
+        guard let v = value(field) else { return nil }
+        guard case let .number(text) = v else { throw ConfigError.wrongValue(field: field, expected: "a number", found: v.summary) }
+        guard let d = Double(text), d.isFinite, Float(d).isFinite else {
+            throw ConfigError.wrongValue(field: field, expected: "a finite number of magnitude below \(Float.greatestFiniteMagnitude)",
+                                         found: v.summary)
+        }
+        return Float(d)
+    }
+
+    /// `true` or `false`.
+    func bool(_ field: String) throws -> Bool? {
+        guard let v = value(field) else { return nil }
+        guard case let .bool(b) = v else { throw ConfigError.wrongValue(field: field, expected: "true or false", found: v.summary) }
+        return b
+    }
+
+    /// A string.
+    func string(_ field: String) throws -> String? {
+        guard let v = value(field) else { return nil }
+        guard case let .string(s) = v else { throw ConfigError.wrongValue(field: field, expected: "a string", found: v.summary) }
+        return s
+    }
+
+    /// One of an enumeration's raw values; `nil` if absent or `null`.
+    func choice<T: RawRepresentable & CaseIterable>(_ field: String, nullAllowed: Bool) throws -> T? where T.RawValue == String {
+        let supported = T.allCases.map(\.rawValue).joined(separator: ", ") + (nullAllowed ? ", null" : "")
+        guard let v = value(field) else { return nil }
+        guard case let .string(raw) = v else {
+            throw ConfigError.wrongValue(field: field, expected: "one of the strings \(supported)", found: v.summary)
+        }
+        guard let choice = T(rawValue: raw) else { throw ConfigError.unsupported(field: field, value: raw, supported: supported) }
+        return choice
+    }
+}
