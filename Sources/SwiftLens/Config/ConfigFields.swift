@@ -22,10 +22,10 @@ struct ConfigFields {
     /// accepted as the integer it is.
     func int(_ field: String) throws -> Int? {
         guard let v = value(field) else { return nil }
-        guard case let .number(text) = v else { throw ConfigError.wrongValue(field: field, expected: "an integer", found: v.summary) }
-        if let i = Int(text) { return i }
+        if case let .integer(i) = v { return i }
+        guard case let .number(d) = v else { throw ConfigError.wrongValue(field: field, expected: "an integer", found: v.summary) }
         let expected = "an integer between \(Int.min) and \(Int.max)"
-        guard let d = Double(text), d.isFinite, d == d.rounded(.towardZero) else {
+        guard d.isFinite, d == d.rounded(.towardZero) else {
             throw ConfigError.wrongValue(field: field, expected: expected, found: v.summary)
         }
         // Every Double in -2^63 ..< 2^63 converts exactly.
@@ -36,8 +36,8 @@ struct ConfigFields {
     /// A finite number within `Float`'s range (rounded to the nearest `Float`).
     func float(_ field: String) throws -> Float? {
         guard let v = value(field) else { return nil }
-        guard case let .number(text) = v else { throw ConfigError.wrongValue(field: field, expected: "a number", found: v.summary) }
-        guard let d = Double(text), d.isFinite, Float(d).isFinite else {
+        guard let d = v.double else { throw ConfigError.wrongValue(field: field, expected: "a number", found: v.summary) }
+        guard d.isFinite, Float(d).isFinite else {
             throw ConfigError.wrongValue(field: field, expected: "a finite number of magnitude below \(Float.greatestFiniteMagnitude)",
                                          found: v.summary)
         }

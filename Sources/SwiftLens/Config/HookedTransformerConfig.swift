@@ -273,7 +273,10 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
     /// `JSONDecoder`, so that every failure is a ``ConfigError`` naming the field (or the line
     /// and column of a syntax error) with what was expected and what was found.
     public static func decode(json data: Data) throws -> HookedTransformerConfig {
-        let document = try JSONValue.parse(data)
+        let document: JSONValue
+        do { document = try JSONValue.parse(data, origin: "config.json", maximumDepth: 128) } catch let error as JSONParseError {
+            throw ConfigError.invalidJSON(error.description)
+        }
         guard case var .object(dict) = document else {
             throw ConfigError.invalidJSON("expected a JSON object, found \(document.summary)")
         }
