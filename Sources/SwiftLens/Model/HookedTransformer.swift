@@ -49,14 +49,16 @@ public final class HookedTransformer: @unchecked Sendable {
         guard config.initMode == .gpt2 else {
             throw ConfigError.unsupported(field: "init_mode", value: config.initMode.rawValue, supported: "gpt2")
         }
-        // Built with zeros, then each matrix replaced in turn (TransformerLens draws them in
-        // sorted name order, which is not module order).
-        try self.init(validatedConfig: config, parameters: Self.freshParameters)
+        // TransformerLens draws the matrices in sorted name order, which is not module order:
+        // draw them first (the names and shapes come from a dry construction), then build each
+        // component once from them — one copy of every weight, one pass over the parameters.
         var generator = RandomGenerator(seed: seed ?? UInt64(max(config.seed ?? 0, 0)))
-        var matrices: [(String, [Int])] = []
-        visitParameters { name, kind, slot in if kind == .weight { matrices.append((name, slot.shape)) } }
-        for (name, shape) in matrices.sorted(by: { $0.0 < $1.0 }) {
-            try setParameter(name, Tensor.randomNormal(shape, std: config.initializerRange, using: &generator))
+        var drawn: [String: Tensor] = [:]
+        for declaration in try Self.parameterDeclarations(config).filter({ $0.kind == .weight }).sorted(by: { $0.name < $1.name }) {
+            drawn[declaration.name] = Tensor.randomNormal(declaration.shape, std: config.initializerRange, using: &generator)
+        }
+        try self.init(validatedConfig: config) { name, kind, shape in
+            drawn.removeValue(forKey: name) ?? Self.freshParameters(name, kind, shape)
         }
     }
 
