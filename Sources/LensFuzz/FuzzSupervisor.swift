@@ -169,7 +169,8 @@ public struct FuzzSupervisor: Sendable {
         var summary: [String] = []
         if signal != 0 { summary.append("signal \(signal)") } else { summary.append("exit status \(status)") }
         summary += lines.filter { $0.contains("Fatal error") || $0.contains("fatal error") || $0.contains("Program crashed")
-            || $0.lowercased().contains("allocate") }.prefix(3)
+            || $0.contains("runtime failure") || $0.lowercased().contains("allocate") }.prefix(3)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
         summary += lines.filter { $0.contains("/Sources/") && !$0.contains("LensFuzz/") }.prefix(4)
             .map { $0.trimmingCharacters(in: .whitespaces) }
         return summary.joined(separator: "\n")
