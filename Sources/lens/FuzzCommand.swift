@@ -21,7 +21,7 @@ enum FuzzCommand {
     static let options = OptionTable(command: "lens fuzz", options: [
         .integer("--cases", minimum: 1, default: 10_000, help: "number of cases (numbered from 0)"),
         .integer("--seed", "S", default: 1, help: "the run's seed: case N of seed S is always the same input"),
-        .integer("--case", "K", help: "run only case K, in this process, and describe it (a trap shows its stack)"),
+        .integer("--case", "K", help: "run only case K, in this process (under --memory-limit), and describe it"),
         .string("--json", "FILE", help: "also write the table and every result as JSON"),
         .number("--time-limit", "SECONDS", minimum: 1, default: 20, help: "a case running longer is a hang"),
         .integer("--memory-limit", "MB", minimum: 0, default: 3072,
@@ -52,6 +52,8 @@ enum FuzzCommand {
             return
         }
         if let index = args.integer(ifGiven: "--case") {
+            // Under the same limit as a child, so reproducing an abort aborts at once.
+            FuzzWorker.limitMemory(megabytes: args.integer("--memory-limit"))
             let fuzzCase = generator.makeCase(index)
             print("case \(index) of seed \(generator.seed): \(fuzzCase.mutation) [\(fuzzCase.base)], \(fuzzCase.validity.rawValue)")
             print("  \(fuzzCase.detail)")
