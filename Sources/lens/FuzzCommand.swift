@@ -57,6 +57,7 @@ enum FuzzCommand {
             let fuzzCase = generator.makeCase(index)
             print("case \(index) of seed \(generator.seed): \(fuzzCase.mutation) [\(fuzzCase.base)], \(fuzzCase.validity.rawValue)")
             print("  \(fuzzCase.detail)")
+            fflush(nil)  // every output stream, before a trap can lose the buffer
             let runner = try FuzzRunner(generator: generator)
             defer { runner.close() }
             let result = runner.run(fuzzCase)
