@@ -51,12 +51,16 @@ let package = Package(
         /// Self-contained SVG and HTML figures (heatmaps, attention patterns, line charts, …)
         /// from plain arrays. No dependencies, not even on LensTensor.
         .target(name: "LensViz"),
+        /// Seeded mutation fuzzing of every reader (safetensors, TransformerLens and Hugging Face
+        /// configs, token inputs): mutators, an in-process runner and a child-process supervisor,
+        /// shared by the CI test (FuzzTests) and `lens fuzz`.
+        .target(name: "LensFuzz", dependencies: ["SwiftLens"]),
 
         // MARK: - Command line
         /// One declarative table of options per command (name, kind, help, default) that writes the
         /// help text and rejects unknown or malformed options; shared by `lens` and the examples.
         .target(name: "LensCommandLine", dependencies: ["SwiftLens"]),
-        .executableTarget(name: "lens", dependencies: ["SwiftLens", "LensKernels", "LensViz", "LensCommandLine"]),
+        .executableTarget(name: "lens", dependencies: ["SwiftLens", "LensKernels", "LensViz", "LensCommandLine", "LensFuzz"]),
 
         // MARK: - Examples
         .executableTarget(name: "TensorTour", dependencies: ["SwiftLens"], path: "Examples/TensorTour"),
@@ -85,7 +89,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),
         .testTarget(name: "LensTensorTests", dependencies: ["LensTensor"]),
-        .testTarget(name: "SwiftLensTests", dependencies: ["SwiftLens", "LensCommandLine"]),
+        .testTarget(name: "SwiftLensTests", dependencies: ["SwiftLens", "LensCommandLine", "LensFuzz"]),
         .testTarget(name: "LensVizTests", dependencies: ["LensViz"]),
         /// The patching experiment of Examples/PatchingExperimentTest, a test to copy.
         .testTarget(name: "PatchingExampleTests", dependencies: ["SwiftLens"], path: "Examples/PatchingExperimentTest"),
