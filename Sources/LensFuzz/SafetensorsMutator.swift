@@ -303,7 +303,8 @@ enum SafetensorsMutator {
             case .huggingFaceLlama:
                 candidates = [("model.layers.0.self_attn.rotary_emb.inv_freq", [8], .valid),
                               ("model.layers.\(beyond).mlp.up_proj.weight", [128, 64], .invalid),
-                              ("model.layers.0.self_attn.q_proj.bias", [64], .valid),
+                              // Without `attention_bias` in the config the loader refuses a bias it would not use.
+                              ("model.layers.0.self_attn.q_proj.bias", [64], .invalid),
                               ("model.layers.0.self_attn.q_proj.bias", [32], .invalid),
                               ("model.layers.0.self_attn.o_proj.bias", [65], .invalid),
                               ("fuzz.unknown", [3], .unknown)]

@@ -156,13 +156,14 @@ enum TransformerLensConfigMutator {
         case "attn_scale", "initializer_range":
             switch kind {
             case .int, .remove, .null: return .valid
-            case let .number(v): return v.isFinite && Float(v).isFinite ? .valid : .unknown
+            // A non-zero value that rounds to a Float 0 (1e-320) is refused as unrepresentable.
+            case let .number(v): return v.isFinite && Float(v).isFinite && (v == 0 || Float(v) != 0) ? .valid : .unknown
             default: return .invalid
             }
         case "attn_scores_soft_cap", "output_logits_soft_cap":
             switch kind {
             case let .int(v): return v > 0 ? .invalid : .valid
-            case let .number(v): return v > 0 ? .invalid : (v.isFinite ? .valid : .unknown)
+            case let .number(v): return v > 0 ? .invalid : (v.isFinite && Float(v).isFinite ? .valid : .unknown)
             case .remove, .null: return .valid
             default: return .invalid
             }

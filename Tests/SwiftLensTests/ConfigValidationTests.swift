@@ -130,7 +130,7 @@ import Testing
             #expect(Self.configError { try Self.decode(rotaryJSON + literal) }.map { "\($0)".contains("rotary_base") } == true, "\(literal)")
         }
         #expect(Self.configError { try Self.decode(rotaryJSON + "1e300") }
-                == .wrongValue(field: "rotary_base", expected: "a finite number of magnitude below \(Float.greatestFiniteMagnitude)",
+                == .wrongValue(field: "rotary_base", expected: "0 or a finite number of magnitude between \(Float.leastNonzeroMagnitude) and \(Float.greatestFiniteMagnitude)",
                                found: "the number 1e+300"))
         #expect(try rotary(500_000).validated().rotaryBase == 500_000)
     }

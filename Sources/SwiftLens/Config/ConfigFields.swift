@@ -33,12 +33,14 @@ struct ConfigFields {
         return Int(d)
     }
 
-    /// A finite number within `Float`'s range (rounded to the nearest `Float`).
+    /// A finite number within `Float`'s range (rounded to the nearest `Float`); a non-zero
+    /// value too small for a `Float` (which would read as 0 — for a soft cap, "no cap") is
+    /// refused too.
     func float(_ field: String) throws -> Float? {
         guard let v = value(field) else { return nil }
         guard let d = v.double else { throw ConfigError.wrongValue(field: field, expected: "a number", found: v.summary) }
-        guard d.isFinite, Float(d).isFinite else {
-            throw ConfigError.wrongValue(field: field, expected: "a finite number of magnitude below \(Float.greatestFiniteMagnitude)",
+        guard d.isFinite, Float(d).isFinite, d == 0 || Float(d) != 0 else {
+            throw ConfigError.wrongValue(field: field, expected: "0 or a finite number of magnitude between \(Float.leastNonzeroMagnitude) and \(Float.greatestFiniteMagnitude)",
                                          found: v.summary)
         }
         return Float(d)

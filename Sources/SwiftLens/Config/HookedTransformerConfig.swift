@@ -116,8 +116,13 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
     static let unsupportedFlags = ["use_local_attn", "use_qk_norm", "post_embedding_ln", "use_normalization_before_and_after",
                                    "use_NTK_by_parts_rope", "ungroup_grouped_query_attention", "num_experts"]
 
-    /// Whether an unsupported flag's value is its default: absent, `null` or `false`.
-    static func isDefault(_ value: JSONValue) -> Bool { value == .null || value == .bool(false) }
+    /// Unsupported settings that are counts rather than switches: only `null` is their default.
+    static let unsupportedCounts: Set<String> = ["num_experts"]
+
+    /// Whether the unsupported setting `key` holds its default: `null`, or `false` for a switch.
+    static func isDefault(_ value: JSONValue, for key: String) -> Bool {
+        value == .null || (value == .bool(false) && !unsupportedCounts.contains(key))
+    }
 
     /// A config with TransformerLens's defaults for everything not given.
     public init(nLayers: Int, dModel: Int, nCtx: Int, dHead: Int, nHeads: Int? = nil, dMLP: Int? = nil,
@@ -287,7 +292,7 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
             dict = cfg
         }
         for key in unsupportedFlags {
-            if let value = dict[key], !isDefault(value) {
+            if let value = dict[key], !isDefault(value, for: key) {
                 throw ConfigError.unsupported(field: key, value: value.summary, supported: "its default")
             }
         }
