@@ -79,6 +79,25 @@ enum HuggingFaceConfigMutator {
     }
 
     /// Validity of a numeric value that must be a positive finite number (epsilons, θ).
+    /// A string field with a closed set of values the conversion supports: absent means its
+    /// default; `null` may or may not be read as absent.
+    static func choice(_ kind: FieldChange.Kind, in supported: Set<String>) -> FuzzValidity {
+        switch kind {
+        case let .string(s): return supported.contains(s) ? .valid : .invalid
+        case .remove: return .valid
+        case .null: return .unknown
+        default: return .invalid
+        }
+    }
+
+    /// `model_type`: `architectures` names the model as well, so any string (or none) may load.
+    static func modelType(_ kind: FieldChange.Kind) -> FuzzValidity {
+        switch kind {
+        case .string, .remove, .null: return .unknown
+        default: return .invalid
+        }
+    }
+
     static func positiveNumber(_ kind: FieldChange.Kind) -> FuzzValidity {
         switch kind {
         case let .int(v): return v > 0 ? .valid : .invalid
@@ -125,18 +144,9 @@ enum HuggingFaceConfigMutator {
         case "layer_norm_epsilon":
             return positiveNumber(kind)
         case "activation_function":
-            switch kind {
-            case let .string(s): return gpt2Choices[field]!.contains(s) ? .valid : .invalid
-            case .remove: return .valid
-            case .null: return .unknown
-            default: return .invalid
-            }
+            return choice(kind, in: Set(gpt2Choices[field]!))
         case "model_type":
-            // `architectures` still names GPT2LMHeadModel, so the model type is not needed.
-            switch kind {
-            case .string, .remove, .null: return .unknown
-            default: return .invalid
-            }
+            return modelType(kind)
         case "tie_word_embeddings":
             return .unknown
         default:
@@ -182,24 +192,11 @@ enum HuggingFaceConfigMutator {
         case "rms_norm_eps", "rope_theta":
             return positiveNumber(kind)
         case "hidden_act":
-            switch kind {
-            case let .string(s): return llamaChoices[field]!.contains(s) ? .valid : .invalid
-            case .remove: return .valid
-            case .null: return .unknown
-            default: return .invalid
-            }
+            return choice(kind, in: Set(llamaChoices[field]!))
         case "rope_type":
-            switch kind {
-            case let .string(s): return s == "default" ? .valid : .invalid
-            case .remove: return .valid
-            case .null: return .unknown
-            default: return .invalid
-            }
+            return choice(kind, in: ["default"])
         case "model_type":
-            switch kind {
-            case .string, .remove, .null: return .unknown
-            default: return .invalid
-            }
+            return modelType(kind)
         case "mlp_bias":
             switch kind {
             case let .bool(b): return b ? .invalid : .valid
