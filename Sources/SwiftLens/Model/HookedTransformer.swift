@@ -32,6 +32,9 @@ public final class HookedTransformer: @unchecked Sendable {
     public var blocks: [TransformerBlock]
     public var lnFinal: LayerNorm?
     public var unembed: Unembed
+    /// The tokenizer that turns text into this model's token ids, if its checkpoint carries one
+    /// (or a user sets it): what `toTokens`, `model(text)` and friends use.
+    public var tokenizer: TokenizerBinding?
 
     let registry = HookRegistry()
     /// Hook points (components' and spliced modules'), their persistent contexts and the

@@ -16,6 +16,12 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     /// Two token batches that must have one shape (clean and corrupted, resample source) do not.
     case tokensShapeMismatch(purpose: String, expected: [Int], found: [Int])
     case io(String)
+    /// Text was given to a model without a tokenizer.
+    case noTokenizer
+    /// BOS was asked for and the tokenizer has no BOS token.
+    case noBOSToken
+    /// `toSingleToken` on text that is not exactly one token.
+    case notOneToken(String, count: Int)
 
     public var description: String {
         switch self {
@@ -35,6 +41,10 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case let .noMLP(model): "model \(model) has no MLP layers (attention-only)"
         case let .tokensShapeMismatch(purpose, e, f): "\(purpose) tokens must have the shape \(e); found \(f)"
         case let .io(reason): reason
+        case .noTokenizer:
+            "this model has no tokenizer (its checkpoint carries none): pass token ids, or set model.tokenizer"
+        case .noBOSToken: "a BOS token was asked for, but the tokenizer has none"
+        case let .notOneToken(text, count): "\"\(text)\" is \(count) tokens, not one"
         }
     }
 }
