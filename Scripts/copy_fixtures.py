@@ -5,7 +5,10 @@ Tests/Fixtures, so that a fresh clone passes its tests on its own.
 The Hugging Face activation files hold every activation twice (classic names such as
 `blocks.0.attn.hook_q` and TransformerLens 4.x component names such as `blocks.0.attn.q.hook_out`
 with identical values); only the classic names, tokens, logits and losses are kept, which halves
-them. Everything else is copied byte for byte.
+them. Everything else is copied byte for byte, including the SmolLM2-135M-Instruct ground truth
+(`smollm2/`: TransformerLens 4.3 activations of the real model, greedy generations and tokenizer
+cases; its README says how they were made). The model itself is not a fixture: it is 98 MB and
+Scripts/fetch_smollm2.sh fetches it into a cache outside the repository.
 
 Usage: python3 Scripts/copy_fixtures.py [SHARED_FIXTURES_DIR]
 """
@@ -36,6 +39,9 @@ HF = {
     "llamatiny": ["hf/config.json", "hf/model.safetensors", "weights.safetensors", "interventions.safetensors",
                   "activations.safetensors"],
 }
+
+# Real-model ground truth, directly under smollm2/ (no per-model directory).
+SMOLLM2 = ["README.md", "config.json", "activations_text0.safetensors", "greedy_generation.json", "tokenizer_cases.json"]
 
 
 def classic_key(name):
@@ -79,6 +85,8 @@ def slim_safetensors(src, dst):
 def copy(kind, model, rel):
     src = os.path.join(SRC, kind, model, rel)
     dst = os.path.join(DST, kind, model, rel)
+    if not os.path.exists(src):
+        sys.exit(f"copy_fixtures: {src} is missing; expected the shared fixtures in {SRC}")
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     if kind == "hf" and os.path.basename(rel).startswith("activations"):
         slim_safetensors(src, dst)
@@ -92,4 +100,6 @@ for model, files in CLASSIC.items():
 for model, files in HF.items():
     for rel in files:
         copy("hf", model, rel)
+for rel in SMOLLM2:
+    copy("smollm2", "", rel)
 print("copied into", DST)

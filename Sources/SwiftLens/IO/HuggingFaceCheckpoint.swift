@@ -1,6 +1,7 @@
 import Foundation
 
-/// Hugging Face GPT-2 and LLaMA checkpoints (`config.json` + `model.safetensors`), converted to
+/// Hugging Face GPT-2 and LLaMA checkpoints (`config.json` + `model.safetensors`, or the shards of
+/// `model.safetensors.index.json`; F32, F16, BF16 or F64 weights, read as Float32), converted to
 /// TransformerLens parameter names and shapes as TransformerLens's own conversions do.
 ///
 /// The config is read strictly first (``HuggingFaceConfig``: every field the conversion uses has
@@ -21,21 +22,18 @@ enum HuggingFaceCheckpoint {
         guard isGPT2 || isLlama else {
             throw ModelError.unsupportedCheckpoint("Hugging Face model_type \"\(modelType)\" (architectures \(architectures)) in \(configPath); supported: gpt2, llama")
         }
-        let weightsURL = directory.appendingPathComponent("model.safetensors")
-        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
-            let sharded = FileManager.default.fileExists(atPath: directory.appendingPathComponent("model.safetensors.index.json").path)
-            throw ModelError.io("\(directory.path) has a Hugging Face config.json but no model.safetensors"
-                                + (sharded ? " (it is sharded: model.safetensors.index.json; sharded checkpoints are not supported)" : ""))
-        }
+        // Which files hold the weights is settled first (a directory without any fails before its
+        // config is judged), but their headers are read only once the config is valid.
+        let layout = try HuggingFaceWeights.layout(directory: directory)
         if isGPT2 {
             let config = try gpt2Config(hf)
-            let file = try CheckedCheckpoint(SafetensorsFile(contentsOf: weightsURL), expecting: try gpt2Expected(config, hf: hf),
-                                             tolerated: isGPT2Buffer)
+            let weights = try HuggingFaceWeights.open(layout)
+            let file = try CheckedCheckpoint(weights, expecting: try gpt2Expected(config, hf: hf), tolerated: isGPT2Buffer)
             return (config, try gpt2StateDict(file, config, tied: try hf.boolean("tie_word_embeddings", default: true)))
         }
         let config = try llamaConfig(hf)
-        let file = try CheckedCheckpoint(SafetensorsFile(contentsOf: weightsURL), expecting: try llamaExpected(config, hf: hf),
-                                         tolerated: isLlamaBuffer)
+        let weights = try HuggingFaceWeights.open(layout)
+        let file = try CheckedCheckpoint(weights, expecting: try llamaExpected(config, hf: hf), tolerated: isLlamaBuffer)
         return (config, try llamaStateDict(file, config, tied: try hf.boolean("tie_word_embeddings", default: false)))
     }
 

@@ -6,7 +6,9 @@ extension HookedTransformer {
     /// - **TransformerLens**: `config.json` (a TL config object, or the fixture layout with the
     ///   config under `"cfg"`) and `weights.safetensors` (TL parameter names);
     /// - **Hugging Face** (GPT-2 or LLaMA): `config.json` with `model_type` / `architectures`
-    ///   and `model.safetensors`, converted to TL names as TransformerLens does.
+    ///   and `model.safetensors` (or the shards of `model.safetensors.index.json`; F32, F16 or
+    ///   BF16), converted to TL names as TransformerLens does. Its `tokenizer.json`, if any, is
+    ///   found with ``huggingFaceTokenizerFile(in:)``.
     ///
     /// - Parameter process: apply TransformerLens's default weight processing (fold_ln,
     ///   center_writing_weights, center_unembed, fold_value_biases), as `from_pretrained` does.
@@ -34,6 +36,19 @@ extension HookedTransformer {
         // buffer pool when freed; nothing reuses their sizes, so their pages go back now.
         TensorMemory.releaseCachedBuffers()
         return try HookedTransformer(config: config, stateDict: dict)
+    }
+
+    /// The Hugging Face `tokenizer.json` in `directory` — where `save_pretrained` puts it, beside
+    /// the config and weights — or nil when there is none (or it is not a regular file).
+    ///
+    /// A loaded model does not carry its tokenizer (``HookedTransformerConfig/tokenizerName`` is
+    /// TransformerLens's hub name, not a file), so code that loads a Hugging Face directory asks
+    /// for the tokenizer file here, with the same directory, and hands it to a tokenizer reader.
+    public static func huggingFaceTokenizerFile(in directory: URL) -> URL? {
+        let url = directory.appendingPathComponent("tokenizer.json")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+        return url
     }
 
     /// Largest `config.json` read: configs are a few kilobytes, so anything near this is not one.
