@@ -57,26 +57,20 @@ enum GGMLKernels {
         #endif
     }
 
-    /// binary16 → binary32, eight at a time without branches: normal numbers by re-biasing the
+    /// binary16 → binary32 without branches: normal numbers by re-biasing the
     /// exponent, infinities and NaNs (payload kept, signalling NaNs stay signalling, as numpy's
     /// `astype(float32)` does) by setting the exponent to all ones, zeros and subnormals as the
     /// exact product `mantissa · 2⁻²⁴`.
     static func f16(_ src: Source, _ count: Int, _ dst: Destination) {
-        var i = 0
-        while i + 8 <= count {
-            let h = SIMD8<UInt32>(truncatingIfNeeded: src.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self))
+        // Written per element with selects, not branches, so that LLVM vectorises the loop.
+        for i in 0..<count {
+            let h = UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
             let magnitude = h & 0x7FFF
-            var bits = (magnitude &<< 13) &+ 0x3800_0000                      // exponent + (127 − 15)
-            bits.replace(with: bits | 0x7F80_0000, where: magnitude .>= 0x7C00)
-            let small = SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: magnitude)) * 0x1p-24
-            bits.replace(with: unsafeBitCast(small, to: SIMD8<UInt32>.self), where: magnitude .< 0x0400)
-            bits |= (h & 0x8000) &<< 16
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: unsafeBitCast(bits, to: SIMD8<Float>.self), as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            dst[i] = half(src, 2 * i)
-            i += 1
+            let normal = (magnitude &<< 13) &+ 0x3800_0000                   // exponent + (127 − 15)
+            let special = normal | 0x7F80_0000
+            let small = (Float(Int32(bitPattern: magnitude)) * 0x1p-24).bitPattern
+            let bits = magnitude < 0x0400 ? small : magnitude >= 0x7C00 ? special : normal
+            dst[i] = Float(bitPattern: bits | ((h & 0x8000) &<< 16))
         }
     }
 
