@@ -71,7 +71,7 @@ struct GGUFHeader {
     private mutating func readPreamble(_ reader: inout Reader) throws {
         let magic = Array(reader.bytes.prefix(4))
         guard magic == Array("GGUF".utf8) else {
-            if magic.count < 4, magic == Array("GGUF".utf8.prefix(magic.count)) {
+            if magic.count < 4, !magic.isEmpty, magic == Array("GGUF".utf8.prefix(magic.count)) {
                 throw GGUFError.truncated(path: reader.path, field: "the magic bytes", offset: 0, needed: 4, available: magic.count)
             }
             throw GGUFError.badMagic(path: reader.path, found: magic)
