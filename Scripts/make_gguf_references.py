@@ -22,6 +22,7 @@ Output (deterministic: every random byte comes from one seeded generator):
   type, offset, byte count) as gguf.GGUFReader reads them; <file>.f32: every tensor dequantised
   by `gguf.quants.dequantize`, in tensor order.
 """
+import importlib.metadata
 import json
 import os
 import sys
@@ -228,7 +229,7 @@ def main() -> None:
         print(f"{name}.gguf: v{int(r.fields['GGUF.version'].parts[-1][0])}, {len(r.fields)} fields, "
               f"{len(r.tensors)} tensors, alignment {r.alignment}, {os.path.getsize(os.path.join(ROOT, name + '.gguf'))} bytes")
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
-    print(f"Tests/Fixtures/gguf: {total} bytes (gguf {getattr(gguf, '__version__', '?')}, numpy {np.__version__})")
+    print(f"Tests/Fixtures/gguf: {total} bytes (gguf {importlib.metadata.version('gguf')}, numpy {np.__version__})")
 
 
 if __name__ == "__main__":
