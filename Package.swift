@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "LensTensor", dependencies: ["LensKernels"], swiftSettings: optimisedNumerics),
 
         // MARK: - Library
-        /// File formats (safetensors; GGUF next): validated headers, tensors read one at a time.
+        /// File formats (safetensors, GGUF with dequantisation): validated headers, tensors read one at a time.
         .target(name: "LensFormats", dependencies: ["LensTensor"], exclude: ["README.md"], swiftSettings: optimisedNumerics),
         /// Text ↔ token ids (character, whitespace; byte-level BPE next). No dependencies.
         .target(name: "LensTokenizers", exclude: ["README.md"]),
@@ -89,6 +89,8 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),
         .testTarget(name: "LensTensorTests", dependencies: ["LensTensor"]),
+        /// GGUF reading and dequantisation against the gguf-py references in Tests/Fixtures/gguf.
+        .testTarget(name: "LensFormatsTests", dependencies: ["LensFormats"]),
         .testTarget(name: "SwiftLensTests", dependencies: ["SwiftLens", "LensCommandLine", "LensFuzz"]),
         .testTarget(name: "LensVizTests", dependencies: ["LensViz"]),
         /// The patching experiment of Examples/PatchingExperimentTest, a test to copy.

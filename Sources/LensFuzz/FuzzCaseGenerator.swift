@@ -53,6 +53,13 @@ public struct FuzzCaseGenerator: Sendable {
             let m = TokenMutator.mutate(base, &rng)
             return FuzzCase(index: index, seed: seed, family: family, base: base.name, mutation: "\(family.rawValue):\(m.id)",
                             detail: m.detail, validity: m.validity, input: .tokens(base: base.name, tokens: m.source, call: m.call))
+        case .gguf:
+            // Mostly the tiny file; the others for the entries only they have.
+            let names = FuzzCorpus.ggufBaseNames
+            let base = corpus.ggufBases[rng.chance(0.6) ? names[0] : rng.pick(names)]!
+            let m = GGUFMutator.mutate(base, &rng)
+            return FuzzCase(index: index, seed: seed, family: family, base: base.name, mutation: "\(family.rawValue):\(m.id)",
+                            detail: m.detail, validity: m.validity, input: .gguf(m.data))
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The unmutated inputs every case starts from: the small fixture models in `Tests/Fixtures`
-/// (TransformerLens-layout directories, Hugging Face GPT-2 and LLaMA), read once and kept in
+/// (TransformerLens-layout directories, Hugging Face GPT-2 and LLaMA, GGUF files), read once and kept in
 /// memory so that a case costs a mutation and a load, not a fixture read.
 ///
 /// They are tiny (two layers, d_model 64, a 50-token vocabulary: under 0.5 MB each), so a case
@@ -28,7 +28,18 @@ public final class FuzzCorpus: Sendable {
     static let gpt2Base = "hf/gpt2tiny"
     static let llamaBase = "hf/llamatiny/hf"
 
+    /// One GGUF fixture file.
+    struct GGUFBase: Sendable {
+        let name: String
+        let data: Data
+    }
+
+    /// The GGUF fixtures, relative to the fixtures root; the first (`tiny.gguf`, 1.4 KB) is the
+    /// main base, the others add nested arrays, booleans, version 2 and `general.alignment`.
+    static let ggufBaseNames = ["gguf/tiny.gguf", "gguf/metadata-v3.gguf", "gguf/tensors-v2-align64.gguf"]
+
     let bases: [String: Base]
+    let ggufBases: [String: GGUFBase]
     /// Where the fixtures were read from.
     public let root: URL
 
@@ -46,6 +57,9 @@ public final class FuzzCorpus: Sendable {
         try add(Self.gpt2Base, .huggingFaceGPT2, weights: "model.safetensors")
         try add(Self.llamaBase, .huggingFaceLlama, weights: "model.safetensors")
         self.bases = bases
+        ggufBases = try Dictionary(uniqueKeysWithValues: Self.ggufBaseNames.map { name in
+            (name, GGUFBase(name: name, data: try Data(contentsOf: root.appendingPathComponent(name))))
+        })
     }
 
     /// Every base directory's name, sorted (a stable order for seeded choices).

@@ -15,4 +15,9 @@ public enum FuzzFamily: String, CaseIterable, Codable, Sendable {
     case huggingFaceLlama = "hf-llama-config"
     /// Token ids given to a loaded model: out of range, negative, huge, floats, ragged, empty, 1-D.
     case tokens
+    /// A GGUF file (the small fixtures in `Tests/Fixtures/gguf`): bytes, truncation, magic,
+    /// version, counts, key and string lengths, value types, array counts, booleans, alignment,
+    /// tensor n_dims, dimensions, type ids and offsets, duplicates, nesting; opened with
+    /// `GGUFFile` and every tensor dequantised.
+    case gguf
 }

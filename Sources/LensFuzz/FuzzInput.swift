@@ -9,6 +9,10 @@ public enum FuzzInput: Sendable {
     case directory(files: [String: Data], process: Bool)
     /// Token ids given to the unmodified fixture model `base`.
     case tokens(base: String, tokens: TokenSource, call: TokenCall)
+    /// The bytes of a GGUF file, written to disk and opened with `GGUFFile(contentsOf:)` (the
+    /// memory-mapped path); if it opens, every metadata value is visited and every tensor is
+    /// dequantised with `tensor(named:)` and its raw bytes read.
+    case gguf(Data)
 
     /// Where a token input comes from.
     public enum TokenSource: Sendable {

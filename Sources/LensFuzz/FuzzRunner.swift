@@ -4,7 +4,8 @@ import SwiftLens
 /// Runs fuzz cases in this process against SwiftLens's real entry points and classifies each
 /// outcome.
 ///
-/// A directory case is written to one scratch directory (replacing the previous case's files)
+/// A GGUF case is written to `model.gguf` in the scratch directory and opened with `GGUFFile`,
+/// every tensor dequantised. A directory case is written to one scratch directory (replacing the previous case's files)
 /// and loaded with `HookedTransformer.load(directory:process:)`, exactly as a user's directory
 /// would be; if it loads, `runWithCache` runs on a few tokens, so a config that loads but
 /// cannot run is caught too. A token case goes to an unmodified fixture model, loaded once.
@@ -61,6 +62,17 @@ public final class FuzzRunner {
             let n = min(3, model.config.nCtx)
             let tokens = IntTensor([(0..<n).map { $0 % model.config.dVocab }])
             _ = try model.runWithCache(tokens)
+        case let .gguf(data):
+            let url = scratch.appendingPathComponent("model.gguf")
+            try data.write(to: url)
+            let file = try GGUFFile(contentsOf: url)
+            for key in file.metadataKeys { _ = file.metadata[key]?.description }
+            for info in file.tensors {
+                let values = try file.tensor(named: info.name)
+                precondition(values.shape == info.shape, "GGUF tensor \(info.name): shape \(values.shape), expected \(info.shape)")
+                let sum = try file.rawBytes(named: info.name).withUnsafeBytes { $0.reduce(0) { $0 &+ Int($1) } }
+                _ = sum
+            }
         case let .tokens(base, source, call):
             let model = try model(base)
             let tokens: IntTensor

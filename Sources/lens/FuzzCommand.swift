@@ -36,7 +36,8 @@ enum FuzzCommand {
     ], summary: """
         seeded mutation fuzzing of SwiftLens's readers: safetensors bytes and headers, TransformerLens
         and Hugging Face (GPT-2, LLaMA) configs, and token inputs, each loaded in-process with
-        HookedTransformer.load and run once. Cases run in child processes (--batch per child, under
+        HookedTransformer.load and run once; and GGUF files, opened with GGUFFile and every tensor
+        dequantised. Cases run in child processes (--batch per child, under
         --memory-limit) so that traps, aborts and hangs (over --time-limit) are counted by case
         number; prints the outcome table per family and each failing case. Exits 1 if any case
         failed. --case K reruns one case.

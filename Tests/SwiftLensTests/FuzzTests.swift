@@ -5,7 +5,7 @@ import Testing
 
 /// The fuzz suite in CI (issue 11, "no input crashes SwiftLens"): a few thousand seeded
 /// mutations of the fixture models' safetensors files, TransformerLens and Hugging Face
-/// configs, and token inputs, each loaded in this process with `HookedTransformer.load` and run
+/// configs, token inputs and GGUF files, each loaded in this process with `HookedTransformer.load` and run
 /// once. Every case must end in a typed SwiftLens error with a specific message, or load and
 /// run; an input known to be invalid must not load. A trap ends the test process: that is how
 /// this test fails on one. `lens fuzz` is the long mode (any number of cases, in child
@@ -62,6 +62,7 @@ import Testing
         case let .directory(files, process): files.keys.sorted().map { files[$0]! } + [Data([process ? 1 : 0])]
         case let .tokens(base, .tensor(t), call): [Data("\(base) \(t.shape) \(t.scalars) \(call)".utf8)]
         case let .tokens(base, .safetensors(d), call): [Data("\(base) \(call)".utf8), d]
+        case let .gguf(d): [d]
         }
     }
 
