@@ -22,15 +22,11 @@ struct CheckedCheckpoint {
     }
 
     /// The files, and the path naming the whole checkpoint (the file, or a sharded index).
-    let files: [SafetensorsFile]
+    let files: [any TensorArchive]
     let path: String
     /// Where each expected tensor is stored (file and name in it), by its first name.
     private let resolved: [String: (file: Int, name: String)]
 
-    /// Checks one file's header against `expected`.
-    init(_ file: SafetensorsFile, expecting expected: [Expected], tolerated: (String) -> Bool) throws {
-        try self.init(files: [file], path: file.path, expecting: expected, tolerated: tolerated)
-    }
 
     /// Checks every file of `weights` against `expected`, as one set of tensors.
     init(_ weights: HuggingFaceWeights, expecting expected: [Expected], tolerated: (String) -> Bool) throws {
@@ -41,12 +37,17 @@ struct CheckedCheckpoint {
     /// Tensors not expected are an error unless `tolerated` accepts their name (known buffers);
     /// every such tensor is named in the error, with the file holding it. A missing tensor is
     /// reported against `path`, a wrong one against its own file.
-    private init(files: [SafetensorsFile], path: String, expecting expected: [Expected], tolerated: (String) -> Bool) throws {
+    /// Checks one file (a safetensors file, or a GGUF file under Hugging Face's names).
+    init(_ archive: any TensorArchive, expecting expected: [Expected], tolerated: (String) -> Bool) throws {
+        try self.init(files: [archive], path: archive.path, expecting: expected, tolerated: tolerated)
+    }
+
+    private init(files: [any TensorArchive], path: String, expecting expected: [Expected], tolerated: (String) -> Bool) throws {
         self.files = files
         self.path = path
         var owner: [String: Int] = [:]
         for (i, file) in files.enumerated() {
-            for name in file.entries.keys { owner[name] = i }
+            for name in file.tensorNames { owner[name] = i }
         }
         var resolved: [String: (file: Int, name: String)] = [:]
         var used = Set<String>()
@@ -56,18 +57,18 @@ struct CheckedCheckpoint {
                 throw CheckpointError.missingTensor(names: item.names, file: path)
             }
             let file = files[owner[name]!]
-            let entry = file.entries[name]!
-            guard entry.shape == item.shape else {
-                throw CheckpointError.shapeMismatch(name: name, file: file.path, expected: item.shape, found: entry.shape)
+            let shape = file.shape(of: name)!
+            guard shape == item.shape else {
+                throw CheckpointError.shapeMismatch(name: name, file: file.path, expected: item.shape, found: shape)
             }
-            guard entry.dtype.isFloatingPoint else {
-                throw CheckpointError.notFloatingPoint(name: name, file: file.path, dtype: entry.dtype.rawValue)
+            if let dtype = file.nonFloatingType(of: name) {
+                throw CheckpointError.notFloatingPoint(name: name, file: file.path, dtype: dtype)
             }
             resolved[item.names[0]] = (owner[name]!, name)
             used.insert(name)
         }
         for file in files {
-            let extra = file.names.filter { !used.contains($0) && !tolerated($0) }
+            let extra = file.tensorNames.filter { !used.contains($0) && !tolerated($0) }
             guard extra.isEmpty else { throw CheckpointError.unexpectedTensors(names: extra, file: file.path) }
         }
         self.resolved = resolved

@@ -1,6 +1,29 @@
 import Foundation
 
 extension HookedTransformer {
+    /// Loads a model from a GGUF file (see ``load(gguf:)``) or a directory in TransformerLens or
+    /// Hugging Face layout (see ``load(directory:process:)``).
+    public static func load(_ url: URL, process: Bool = false) throws -> HookedTransformer {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw ModelError.io("\(url.path) does not exist (expected a GGUF file or a model directory)")
+        }
+        if isDirectory.boolValue { return try load(directory: url, process: process) }
+        let model = try load(gguf: url)
+        return process ? try model.processed() : model
+    }
+
+    /// Loads a GGUF file (architectures `llama`, `qwen2`, `gpt2`): its metadata becomes the
+    /// config, its tensors — dequantised to Float32, `attn_q`/`attn_k` rows of `llama` files
+    /// put back in Hugging Face's order — the TransformerLens state dict, every shape checked
+    /// against the config before a weight is read.
+    public static func load(gguf url: URL) throws -> HookedTransformer {
+        let file = try GGUFFile(contentsOf: url)
+        let (config, dict) = try GGUFCheckpoint.stateDict(file)
+        TensorMemory.releaseCachedBuffers()
+        return try HookedTransformer(config: config, stateDict: dict)
+    }
+
     /// Loads a model directory in either layout:
     ///
     /// - **TransformerLens**: `config.json` (a TL config object, or the fixture layout with the
