@@ -180,23 +180,26 @@ final class BPECore: @unchecked Sendable {
         }
         state.reserve(n)
         let symbols = state.symbols
-        for k in 0..<n { symbols[k] = byteSymbols[Int(p[k])] }
-        var kept = BPEMerger.merge(state, count: n, table: merges)
+        var count = 0
         if lacksSomeByte {
             // A byte the vocabulary lacks becomes the unknown token if there is one, else is
-            // dropped (Hugging Face without `unk_token`; llama.cpp).
-            var written = 0
-            for k in 0..<kept {
-                if symbols[k] >= 0 {
-                    symbols[written] = symbols[k]
-                    written += 1
+            // dropped before merging, so its neighbours may merge (Hugging Face's `merge_word`;
+            // SmolLM2 lacks 21 bytes, e.g. 0x04 and 0xF1: "." 0x04 "." encodes as "..").
+            for k in 0..<n {
+                let symbol = byteSymbols[Int(p[k])]
+                if symbol >= 0 {
+                    symbols[count] = symbol
+                    count += 1
                 } else if let unknownID {
-                    symbols[written] = unknownID
-                    written += 1
+                    symbols[count] = unknownID
+                    count += 1
                 }
             }
-            kept = written
+        } else {
+            for k in 0..<n { symbols[k] = byteSymbols[Int(p[k])] }
+            count = n
         }
+        let kept = BPEMerger.merge(state, count: count, table: merges)
         for k in 0..<kept { out.append(Int(symbols[k])) }
         if cacheable {
             if state.cache.isFull { state.cache.removeAll() }
@@ -204,6 +207,7 @@ final class BPECore: @unchecked Sendable {
         }
     }
 
+    /// Appends a single byte's id (or the unknown token, or nothing, as in ``encodePiece``).
     @inline(__always)
     private func appendSymbol(_ id: Int32, _ out: inout [Int]) {
         if id >= 0 { out.append(Int(id)) } else if let unknownID { out.append(Int(unknownID)) }
