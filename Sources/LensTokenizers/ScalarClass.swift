@@ -16,10 +16,13 @@ enum ScalarClass: UInt8 {
     /// which only matters for characters assigned in the newest versions).
     init(_ scalar: Unicode.Scalar) {
         let properties = scalar.properties
-        if properties.isWhitespace { self = .whitespace; return }
         switch properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: self = .letter
         case .decimalNumber, .letterNumber, .otherNumber: self = .number
+        // Every White_Space scalar is a separator (Zs, Zl, Zp) or a control (Cc, e.g. tab and
+        // U+0085); asking only for these halves the cost of building the table.
+        case .spaceSeparator, .lineSeparator, .paragraphSeparator, .control:
+            self = properties.isWhitespace ? .whitespace : .other
         default: self = .other
         }
     }
