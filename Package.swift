@@ -42,8 +42,10 @@ let package = Package(
         // MARK: - Library
         /// File formats (safetensors, GGUF with dequantisation): validated headers, tensors read one at a time.
         .target(name: "LensFormats", dependencies: ["LensTensor"], exclude: ["README.md"], swiftSettings: optimisedNumerics),
-        /// Text ↔ token ids (character, whitespace; byte-level BPE next). No dependencies.
-        .target(name: "LensTokenizers", exclude: ["README.md"]),
+        /// Text ↔ token ids (character, whitespace, byte-level BPE with tiktoken and Hugging Face
+        /// parity). No dependencies. Optimised in every configuration like the numerics: the
+        /// tokenizer tests round-trip megabytes of text, which a debug build does ~30x slower.
+        .target(name: "LensTokenizers", exclude: ["README.md"], swiftSettings: optimisedNumerics),
         /// The model library; re-exports LensTensor, LensFormats and LensTokenizers.
         /// `Recipes/Induction/README.md` documents the induction recipe next to its code.
         .target(name: "SwiftLens", dependencies: ["LensTensor", "LensKernels", "LensFormats", "LensTokenizers"],
@@ -93,6 +95,9 @@ let package = Package(
         .testTarget(name: "LensFormatsTests", dependencies: ["LensFormats"]),
         .testTarget(name: "SwiftLensTests", dependencies: ["SwiftLens", "LensCommandLine", "LensFuzz"]),
         .testTarget(name: "LensVizTests", dependencies: ["LensViz"]),
+        /// Byte-level BPE parity with tiktoken (GPT-2, committed vocabulary) and Hugging Face
+        /// `tokenizers` (SmolLM2, when its vocabulary has been fetched; a small committed one otherwise).
+        .testTarget(name: "LensTokenizersTests", dependencies: ["LensTokenizers"]),
         /// The patching experiment of Examples/PatchingExperimentTest, a test to copy.
         .testTarget(name: "PatchingExampleTests", dependencies: ["SwiftLens"], path: "Examples/PatchingExperimentTest"),
     ]

@@ -1,8 +1,7 @@
 /// Turns text into token ids and back.
 ///
-/// Every tokenizer of SwiftLens conforms (``CharacterTokenizer``, ``WhitespaceTokenizer``; the
-/// byte-level BPE tokenizers of Hugging Face checkpoints will live in this module too), so
-/// datasets and commands can take any of them.
+/// Every tokenizer of SwiftLens conforms (``CharacterTokenizer``, ``WhitespaceTokenizer``,
+/// ``BPETokenizer``), so datasets and commands can take any of them.
 public protocol TextTokenizer {
     /// Number of distinct token ids; every id `encode` returns is in `0..<vocabularySize`.
     var vocabularySize: Int { get }

@@ -1,7 +1,7 @@
 import Foundation
 import LensCommandLine
 
-/// `lens bench kernels|forward|train|sweep|load`: one option table per suite.
+/// `lens bench kernels|forward|train|sweep|load|tokenizer`: one option table per suite.
 enum BenchCommand {
     static let json = CommandOption.string("--json", "FILE", help: "also write the results as JSON to FILE")
     static let quick = CommandOption.flag("--quick", help: "fewer and smaller runs")
@@ -45,8 +45,19 @@ enum BenchCommand {
         forward, against its Float32 weight bytes (target ≤ 1.3×: one resident copy of each weight).
         """)
 
+    static let tokenizer = OptionTable(command: "lens bench tokenizer", options: [
+        json, quick,
+        .flag("--no-python", help: "skip the tiktoken and tokenizers columns (Scripts/bench_tokenizers.py)"),
+        .string("--tiktoken", "FILE", help: "GPT-2's gpt2.tiktoken (default: Tests/Fixtures/tokenizers/gpt2.tiktoken)"),
+        .string("--smollm2", "FILE", help: "SmolLM2's tokenizer.json (default: the one Scripts/fetch_smollm2_vocab.sh writes)"),
+    ], summary: """
+        byte-level BPE encoding MB/s on ~1 MB of English prose and ~1 MB of source code, one thread,
+        with the GPT-2 and SmolLM2 vocabularies, beside tiktoken and Hugging Face tokenizers measured
+        in the same run (Scripts/bench_tokenizers.py), which also checks that the ids are identical.
+        """)
+
     static let suites: [(name: String, table: OptionTable)] = [("kernels", kernels), ("forward", forward), ("train", train),
-                                                               ("sweep", sweep), ("load", load)]
+                                                               ("sweep", sweep), ("load", load), ("tokenizer", tokenizer)]
 
     /// `words` follow `bench`: the suite, then its options.
     static func run(_ words: [String]) throws {
@@ -54,7 +65,7 @@ enum BenchCommand {
             if words.first == "--help" || words.first == "-h" {
                 throw HelpRequest(text: suites.map(\.table.help).joined(separator: "\n\n"))
             }
-            throw UsageError(description: "needs a suite: kernels, forward, train, sweep or load"
+            throw UsageError(description: "needs a suite: kernels, forward, train, sweep, load or tokenizer"
                              + (words.first.map { ", found \"\($0)\"" } ?? ""),
                              command: "lens bench", usage: suites.map(\.table.usage).joined(separator: "\n"))
         }
@@ -70,6 +81,9 @@ enum BenchCommand {
                 if let shapes = args.value(ifGiven: "--shapes", as: [Shape].self) { bench.shapes = shapes.map { ($0.m, $0.k, $0.n) } }
                 try bench.run(numpy: !args.flag("--no-numpy"), jsonPath: json)
             case "forward": try ForwardBenchmark(quick: quick, only: args.string(ifGiven: "--only")).run(jsonPath: json)
+            case "tokenizer":
+                try TokenizerBenchmark(quick: quick, python: !args.flag("--no-python"), tiktokenPath: args.string(ifGiven: "--tiktoken"),
+                                       smolLM2Path: args.string(ifGiven: "--smollm2")).run(jsonPath: json)
             case "sweep": try SweepBenchmark(quick: quick, only: args.string(ifGiven: "--only")).run(jsonPath: json)
             case "load":
                 if let child = args.string(ifGiven: "--child") { return try LoadBenchmark.child(child) }

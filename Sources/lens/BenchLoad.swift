@@ -76,7 +76,7 @@ struct LoadBenchmark {
     static func child(_ directory: String) throws {
         let clock = ContinuousClock()
         let t0 = clock.now
-        let model = try HookedTransformer.load(directory: URL(fileURLWithPath: directory))
+        let model = try HookedTransformer.load(URL(fileURLWithPath: directory))
         let loaded = clock.now
         let afterLoad = ForwardBenchmark.peakRSS() ?? 0
         let tokens = IntTensor.randomIntegers([1, min(128, model.config.nCtx)], below: model.config.dVocab, seed: 5)

@@ -18,10 +18,12 @@ import SwiftLens
 /// temporary file beside FILE and renamed at the end, so a failed run leaves no partial file.
 enum CacheCommand {
     static let options = OptionTable(command: "lens cache", arguments: [
-        .required("MODEL", help: "a TransformerLens or Hugging Face model directory"),
+        .required("MODEL", help: "a GGUF file, or a TransformerLens or Hugging Face model directory"),
     ], options: [
-        .string("--tokens", "TOKENS", required: true,
+        .string("--tokens", "TOKENS",
                 help: "token ids: a JSON array of arrays (or one array: one sequence), inline or in a .json file, or a .safetensors file with an integer `tokens`"),
+        .string("--prompt", "TEXT", help: "text, tokenized by the model's own tokenizer (instead of --tokens)"),
+        .flag("--prepend-bos", help: "with --prompt: prepend BOS even if the tokenizer would not"),
         .string("--out", "FILE.safetensors", required: true, help: "where to write the activations"),
         .list("--names", "PATTERN,…", help: "cache only these hook points (`*` matches any text, e.g. blocks.*.hook_resid_post,*pattern)"),
         .custom("--positions", "SLICE", expects: "a position (-1), a slice (0:8, -4:, ::2) or positions (0,3,5)",
@@ -31,8 +33,9 @@ enum CacheCommand {
                 parse: { MemoryBudget.parseSize($0) }),
         .flag("--process", help: "apply TransformerLens's default weight processing first"),
     ], summary: """
-        runs MODEL (a TransformerLens or Hugging Face directory) on TOKENS (a JSON array of
-        arrays, inline or in a .json file, or a .safetensors file with a `tokens` entry) and
+        runs MODEL (a GGUF file, a TransformerLens or Hugging Face directory) on TOKENS (a JSON array of
+        arrays, inline or in a .json file, or a .safetensors file with a `tokens` entry) or on a
+        --prompt, and
         writes every activation (or those --names selects) under its hook name, plus logits,
         loss_per_token and loss. The request is sized first and refused if it needs more memory
         than --max-memory (default: what is available) or more disk than is free.
@@ -42,8 +45,18 @@ enum CacheCommand {
     static func run(_ args: ParsedArguments) throws {
         let out = URL(fileURLWithPath: args.string("--out"))
         try checkOutput(out)
-        let model = try HookedTransformer.load(directory: URL(fileURLWithPath: args.argument("MODEL")), process: args.flag("--process"))
-        let input = try TokenInput(args.string("--tokens"))
+        let model = try HookedTransformer.load(URL(fileURLWithPath: args.argument("MODEL")), process: args.flag("--process"))
+        let prompt = args.string(ifGiven: "--prompt"), tokenArgument = args.string(ifGiven: "--tokens")
+        guard (prompt == nil) != (tokenArgument == nil) else {
+            throw UsageError(description: "give the input as exactly one of --tokens and --prompt")
+        }
+        let input: TokenInput
+        if let prompt {
+            let ids = try model.toTokens(prompt, prependBOS: args.flag("--prepend-bos") ? true : nil)
+            input = TokenInput(tokens: ids, source: "--prompt")
+        } else {
+            input = try TokenInput(tokenArgument!)
+        }
         let (batch, length) = (input.shape[0], input.shape[1])
         guard length <= model.config.nCtx else {
             throw UsageError(description: "\(input.source): sequences of \(length) tokens are longer than the model's context n_ctx = \(model.config.nCtx)")

@@ -171,7 +171,7 @@ enum SweepCommands {
     // MARK: Shared
 
     static func loadModel(_ args: ParsedArguments) throws -> HookedTransformer {
-        try HookedTransformer.load(directory: URL(fileURLWithPath: args.argument("MODEL")))
+        try HookedTransformer.load(URL(fileURLWithPath: args.argument("MODEL")))
     }
 
     /// `shape.count` sequences of `shape.length` distinct random tokens, each repeated.

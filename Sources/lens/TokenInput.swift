@@ -70,6 +70,14 @@ struct TokenInput {
         file = nil
     }
 
+    /// Ids already at hand (a tokenized `--prompt`), [batch, positions].
+    init(tokens: IntTensor, source: String) {
+        self.source = source
+        ids = tokens
+        shape = tokens.shape
+        file = nil
+    }
+
     /// The ids as [batch, positions], read now for a safetensors file, each checked to lie in
     /// `0 ..< vocabulary`.
     func tokens(vocabulary: Int) throws -> IntTensor {

@@ -101,7 +101,7 @@ import Testing
     @Test func helpListsEveryOptionOfEachCommand() throws {
         let (_, overview) = try Self.lens(["help"])
         let commands = [["demo"], ["train"], ["ablate"], ["patch"], ["merge"], ["scores"], ["cache"],
-                        ["bench", "kernels"], ["bench", "forward"], ["bench", "train"], ["bench", "sweep"]]
+                        ["bench", "kernels"], ["bench", "forward"], ["bench", "train"], ["bench", "sweep"], ["bench", "tokenizer"]]
         for command in commands {
             let (status, help) = try Self.lens(command + ["--help"])
             #expect(status == 0, "\(command): \(help)")

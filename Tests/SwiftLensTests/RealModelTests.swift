@@ -51,4 +51,56 @@ struct RealModelTests {
         #expect(abs(loss - want) < 1e-5, "loss \(loss)")
         print("SmolLM2 from GGUF: \(compared) activations and the logits, worst \(worst.name) at \(worst.relative) of its scale; loss \(loss) vs \(want)")
     }
+
+    /// The GGUF's own tokenizer turns text into Hugging Face's ids: the fixture prompt into the
+    /// tokens TransformerLens ran (no BOS: SmolLM2's tokenizer adds none, and that is the
+    /// default here), every hard tokenizer case, and back; `model(text)` gives the fixture loss.
+    @Test func smolLM2TextGoesInAndComesOutAsHuggingFaceDoes() throws {
+        let model = try HookedTransformer.load(RealModel.smolLM2())
+        let binding = try #require(model.tokenizer)
+        #expect(binding.bosTokenID == 1 && binding.eosTokenID == 2 && !binding.prependsBOS)
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.url("smollm2/config.json"))) as! [String: Any]
+        let prompt = config["prompt"] as! [String: Any]
+        let text = prompt["text"] as! String, ids = (prompt["token_ids"] as! [NSNumber]).map(\.intValue)
+        #expect(try model.toTokens(text).scalars == ids)
+        #expect(try model.toTokens(text, prependBOS: true).scalars == [1] + ids)
+        #expect(try model.toString(ids) == text)
+        let reference = try Fixtures.open("smollm2/activations_text0.safetensors")
+        #expect(abs(try model.loss(text).scalar - reference.tensor("loss").scalar) < 1e-5)
+
+        let cases = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.url("smollm2/tokenizer_cases.json"))) as! [String: Any]
+        var checked = 0
+        for item in cases["cases"] as! [[String: Any]] {
+            let text = item["text"] as! String
+            let smol = item["smollm2"] as! [String: Any]
+            let want = (smol["ids"] as! [NSNumber]).map(\.intValue)
+            #expect(binding.tokenizer.encode(text) == want, "\(text.debugDescription)")
+            if smol["roundtrip"] as? Bool == true { #expect(binding.tokenizer.decode(want) == text, "\(text.debugDescription)") }
+            if let pieces = smol["tokens"] as? [String], !want.isEmpty {
+                #expect(try model.toStrTokens(want).count == pieces.count)
+            }
+            checked += 1
+        }
+        #expect(checked >= 22)
+    }
+
+    /// The command line takes the GGUF file and text: `lens tokenize` prints the ids and pieces,
+    /// `lens cache --prompt` runs the model on the text and writes its activations.
+    @Test func lensTokenizesAndCachesAPromptFromTheGGUF() throws {
+        let gguf = try RealModel.smolLM2().path
+        let tokenize = try BuiltExecutable.run("lens", ["tokenize", gguf, "The capital of France is", "--json"])
+        #expect(tokenize.status == 0, "\(tokenize.combined)")
+        let json = try JSONSerialization.jsonObject(with: Data(tokenize.stdout.utf8)) as? [String: Any]
+        let ids = (json?["ids"] as? [NSNumber])?.map(\.intValue) ?? []
+        #expect(ids.count == 5 && (json?["pieces"] as? [String])?.joined() == "The capital of France is", "\(tokenize.stdout)")
+
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lens-smollm2-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let cache = try BuiltExecutable.run("lens", ["cache", gguf, "--prompt", "The capital of France is", "--out", out.path,
+                                                     "--names", "blocks.29.hook_resid_post"])
+        #expect(cache.status == 0, "\(cache.combined)")
+        let file = try SafetensorsFile(contentsOf: out)
+        #expect(try file.intTensor("tokens").scalars == ids)
+        #expect(file.entries["blocks.29.hook_resid_post"]?.shape == [1, 5, 576] && file.entries["logits"]?.shape == [1, 5, 49152])
+    }
 }

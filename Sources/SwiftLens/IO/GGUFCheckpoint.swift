@@ -92,4 +92,25 @@ enum GGUFCheckpoint {
         fields["_name_or_path"] = (try? file.string("general.name")).map(JSONValue.string) ?? .string(a)
         return fields
     }
+
+    /// The file's byte-level BPE tokenizer (`tokenizer.ggml.model = "gpt2"`) with its BOS/EOS
+    /// ids and BOS policy (`tokenizer.ggml.add_bos_token`, default false: llama.cpp's default
+    /// for BPE vocabularies); nil for a file without a tokenizer. Other tokenizer models
+    /// (SentencePiece `llama`) are an error naming them.
+    static func tokenizer(_ file: GGUFFile) throws -> TokenizerBinding? {
+        guard file.metadata["tokenizer.ggml.model"] != nil else { return nil }
+        let kind = try file.string("tokenizer.ggml.model")
+        guard kind == "gpt2" else {
+            throw ModelError.unsupportedCheckpoint("GGUF tokenizer model \"\(kind)\" in \(file.path); supported: gpt2 (byte-level BPE)")
+        }
+        func optional<T>(_ key: String, _ read: (String) throws -> T) throws -> T? {
+            file.metadata[key] == nil ? nil : try read(key)
+        }
+        let types = try optional("tokenizer.ggml.token_type", file.integers)?.map { Int32(truncatingIfNeeded: $0) }
+        let bpe = try BPETokenizer(ggufTokens: file.strings("tokenizer.ggml.tokens"), merges: file.strings("tokenizer.ggml.merges"),
+                                   tokenTypes: types, pre: try optional("tokenizer.ggml.pre", file.string) ?? "default")
+        return TokenizerBinding(bpe, bosTokenID: try optional("tokenizer.ggml.bos_token_id", file.integer),
+                                eosTokenID: try optional("tokenizer.ggml.eos_token_id", file.integer),
+                                prependsBOS: try optional("tokenizer.ggml.add_bos_token", file.bool) ?? false)
+    }
 }

@@ -20,8 +20,11 @@ extension HookedTransformer {
     public static func load(gguf url: URL) throws -> HookedTransformer {
         let file = try GGUFFile(contentsOf: url)
         let (config, dict) = try GGUFCheckpoint.stateDict(file)
+        let tokenizer = try GGUFCheckpoint.tokenizer(file)
         TensorMemory.releaseCachedBuffers()
-        return try HookedTransformer(config: config, stateDict: dict)
+        let model = try HookedTransformer(config: config, stateDict: dict)
+        model.tokenizer = tokenizer
+        return model
     }
 
     /// Loads a model directory in either layout:
@@ -58,7 +61,13 @@ extension HookedTransformer {
         // Conversion intermediates (file tensors split, transposed or processed) went into the
         // buffer pool when freed; nothing reuses their sizes, so their pages go back now.
         TensorMemory.releaseCachedBuffers()
-        return try HookedTransformer(config: config, stateDict: dict)
+        let model = try HookedTransformer(config: config, stateDict: dict)
+        // A Hugging Face directory's tokenizer.json, if any (it adds no BOS: its post-processor
+        // is not applied, and GPT-2's and SmolLM2's add none).
+        if let url = huggingFaceTokenizerFile(in: directory) {
+            model.tokenizer = TokenizerBinding(try BPETokenizer(huggingFaceJSON: url))
+        }
+        return model
     }
 
     /// The Hugging Face `tokenizer.json` in `directory` — where `save_pretrained` puts it, beside
