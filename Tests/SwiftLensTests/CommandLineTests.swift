@@ -45,7 +45,7 @@ import Testing
         let cases: [([String], String)] = [
             (["cache", model, "--tokens", "[[1, 2], [3]]", "--out", "/tmp/x"], "one length"),
             (["cache", model, "--tokens", "[[1, 99]]", "--out", "/tmp/x"], "outside the vocabulary"),
-            (["cache", "/nonexistent", "--tokens", "[[1]]", "--out", "/tmp/x"], "config.json"),
+            (["cache", "/nonexistent", "--tokens", "[[1]]", "--out", "/tmp/x"], "does not exist"),
             (["cache", model, "--out", "/tmp/x"], "--tokens"),
             (["frobnicate"], "unknown command"),
             (["train", "--recipe", "X"], "--recipe expects R or U, found \"X\""),
