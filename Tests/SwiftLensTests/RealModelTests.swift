@@ -103,4 +103,15 @@ struct RealModelTests {
         #expect(try file.intTensor("tokens").scalars == ids)
         #expect(file.entries["blocks.29.hook_resid_post"]?.shape == [1, 5, 576] && file.entries["logits"]?.shape == [1, 5, 49152])
     }
+
+    /// The README's quick start, as written there.
+    @Test func readmeQuickStart() throws {
+        let model = try HookedTransformer.load(RealModel.smolLM2())
+        let tokens = try model.toTokens("The capital of France is")
+        #expect(try model.toStrTokens(tokens.scalars) == ["The", " capital", " of", " France", " is"])
+        let (logits, cache) = try model.runWithCache(tokens)
+        let next = logits[0, -1].argmax()
+        #expect(try model.toString([next]) == " Paris")
+        #expect(cache[.residPost(29)]?.shape == [1, 5, 576])
+    }
 }
