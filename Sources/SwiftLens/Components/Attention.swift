@@ -114,9 +114,14 @@ public struct Attention {
         var k = cut(try pass.fire(points.k, key.apply(cut(xk, seen), bias: bK)), seen)
         let v = cut(try pass.fire(points.v, value.apply(cut(xv, seen), bias: bV)), seen)
         if let rotary, let rotQ = points.rotQ, let rotK = points.rotK {
-            let offset = pass.positionOffset
-            q = try pass.fire(rotQ, rotary(q, startingAt: offset + k.shape[1] - q.shape[1]))
-            k = try pass.fire(rotK, rotary(k, startingAt: offset))
+            if let positions = pass.plan.rowPositions {
+                q = try pass.fire(rotQ, rotary(q, positions: positions))
+                k = try pass.fire(rotK, rotary(k, positions: positions))
+            } else {
+                let offset = pass.positionOffset
+                q = try pass.fire(rotQ, rotary(q, startingAt: offset + k.shape[1] - q.shape[1]))
+                k = try pass.fire(rotK, rotary(k, startingAt: offset))
+            }
         }
         if let smear, let smearedK = points.smearedK {
             // k_j ← σ(α)·k_j + (1 − σ(α))·k_{j−1} per head; position 0 keeps its key.
@@ -129,8 +134,9 @@ public struct Attention {
             expandedK = k.repeatedInterleave(heads / keyValueHeads, axis: 2)
             expandedV = v.repeatedInterleave(heads / keyValueHeads, axis: 2)
         }
-        let scores = try pass.fire(points.scores, Tensor.attentionScores(queries: q, keys: expandedK, divisor: divisor,
-                                                                         causal: causal))
+        var raw = Tensor.attentionScores(queries: q, keys: expandedK, divisor: divisor, causal: causal)
+        if let mask = pass.plan.attentionMask { raw = raw + Self.paddingBias(mask) }
+        let scores = try pass.fire(points.scores, raw)
         // The causal softmax skips the masked half, unless a hook may have unmasked it.
         let causalScores = causal && !pass.needsGraph(points.scores.name)
         let pattern = try pass.fire(points.pattern, causalScores ? scores.causalSoftmax() : scores.softmax())
@@ -145,6 +151,24 @@ public struct Attention {
             return result.sum(axis: 2) + bO
         }
         return output.apply(z, bias: bO)
+    }
+
+    /// −inf where a real query would attend to a padded key, 0 elsewhere, [batch, 1, pos, pos]
+    /// (padded queries are left unmasked: their rows are never read, and a row with every key
+    /// masked would be NaN).
+    static func paddingBias(_ mask: IntTensor) -> Tensor {
+        let (batch, length) = (mask.shape[0], mask.shape[1])
+        let m = mask.scalars
+        return Tensor(shape: [batch, 1, length, length]) { out in
+            for b in 0..<batch {
+                for q in 0..<length {
+                    let real = m[b * length + q] != 0
+                    for k in 0..<length {
+                        out[(b * length + q) * length + k] = real && m[b * length + k] == 0 ? -.infinity : 0
+                    }
+                }
+            }
+        }
     }
 
     /// The [d_model, (heads + 2·kv_heads)·d_head] map x ↦ [q | k | v] (before rotary) and its

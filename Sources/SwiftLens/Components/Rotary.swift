@@ -36,11 +36,24 @@ public struct Rotary: Sendable {
 
     /// Rotates [batch, pos, head, d_head] queries or keys at absolute positions start ..< start + pos.
     func callAsFunction(_ x: Tensor, startingAt start: Int) -> Tensor {
-        let positions = x.shape[1], dHead = x.shape[3]
-        let rotated = rotaryDim == dHead ? x : x[.ellipsis, ..<rotaryDim]
+        let positions = x.shape[1]
         let (sin, cos) = tables(for: start..<(start + positions))
-        let cosP = cos.reshaped(1, positions, 1, rotaryDim)
-        let sinP = sin.reshaped(1, positions, 1, rotaryDim)
+        return rotate(x, sin: sin.reshaped(1, positions, 1, rotaryDim), cos: cos.reshaped(1, positions, 1, rotaryDim))
+    }
+
+    /// Rotates [batch, pos, head, d_head] queries or keys, each at its own absolute position
+    /// `positions` [batch, pos] (rows of a padded batch start at different places).
+    func callAsFunction(_ x: Tensor, positions: IntTensor) -> Tensor {
+        let (batch, length) = (x.shape[0], x.shape[1])
+        let (sin, cos) = tables(for: 0..<(positions.scalars.max() ?? 0) + 1)
+        return rotate(x, sin: sin.indexSelect(positions, axis: 0).reshaped(batch, length, 1, rotaryDim),
+                      cos: cos.indexSelect(positions, axis: 0).reshaped(batch, length, 1, rotaryDim))
+    }
+
+    /// x rotated by the angles whose sines and cosines are `sinP`, `cosP` [1 or batch, pos, 1, rotaryDim].
+    private func rotate(_ x: Tensor, sin sinP: Tensor, cos cosP: Tensor) -> Tensor {
+        let dHead = x.shape[3]
+        let rotated = rotaryDim == dHead ? x : x[.ellipsis, ..<rotaryDim]
         let turned: Tensor
         if adjacentPairs {
             // (a, b) → (−b, a) on each pair (2i, 2i+1).

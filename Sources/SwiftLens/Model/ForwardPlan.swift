@@ -11,6 +11,14 @@ struct ForwardPlan {
     /// The absolute position of the input's first position (learned positions and rotary
     /// angles start there): 0 for a whole sequence.
     var positionOffset = 0
+    /// Padding of a batch of sequences of different lengths: 1 for a real token, 0 for padding,
+    /// [batch, pos] (nil: every token is real). Attention from a real token to a padded one is
+    /// masked, and each row's positions count from its first real token (``rowPositions``), so
+    /// every row computes what it would alone.
+    var attentionMask: IntTensor?
+    /// The absolute position of every token, [batch, pos], when rows start at different places
+    /// (left padding): each row counted from its first real token, padding at 0.
+    var rowPositions: IntTensor?
     /// Activations this run takes instead of computing them — a sweep resuming from its base
     /// run. The point's computation is skipped; its hooks still run.
     var resumed: [HookName: Tensor] = [:]

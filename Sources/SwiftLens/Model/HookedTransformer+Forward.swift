@@ -127,7 +127,9 @@ extension HookedTransformer {
             let (batch, positions) = (tokens.shape[0], tokens.shape[1])
             x = try embed(tokens, pass: pass)
             if let posEmbed {
-                let pos = try pass.fire(posEmbed.point, posEmbed.rows(batch: batch, positions: positions, offset: offset))
+                let rows = pass.plan.rowPositions.map { posEmbed.wPos.indexSelect($0, axis: 0) }
+                    ?? posEmbed.rows(batch: batch, positions: positions, offset: offset)
+                let pos = try pass.fire(posEmbed.point, rows)
                 if config.positionalEmbeddingType == .shortformer { shortformer = pos } else { x = x + pos }
             }
         } else {
