@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+@testable import SwiftLens
+
+/// `HubClient` and `HookedTransformer.fromPretrained` against `HubTestServer` (127.0.0.1): the
+/// download, the cache layout, offline reuse, resume, checksum and HTTP errors. Each test has
+/// its own server and cache directory and passes its environment explicitly.
+@Suite struct HubClientTests {
+    static let repo = "test-org/gpt2tiny"
+
+    /// A fresh cache directory, removed by the caller.
+    static func temporaryCache() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hub-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func client(_ server: HubTestServer?, cache: URL, extra: [String: String] = [:]) -> HubClient {
+        var environment = ["HF_HUB_CACHE": cache.path, "HOME": cache.path]
+        if let server { environment["HF_ENDPOINT"] = server.endpoint.absoluteString }
+        environment.merge(extra) { $1 }
+        return HubClient(environment: environment)
+    }
+
+    static func logits(_ model: HookedTransformer) throws -> [Float] {
+        try model(IntTensor([[1, 5, 9, 2, 7, 3]])).scalars
+    }
+
+    static let fixtureWeights = Fixtures.url("hf/gpt2tiny/model.safetensors")
+
+    @Test func environmentIsRead() throws {
+        let client = HubClient(environment: ["HF_ENDPOINT": "http://example.test:81/", "HF_TOKEN": "abc",
+                                             "HF_HOME": "/tmp/hfhome", "HF_HUB_OFFLINE": "1"])
+        #expect(client.endpoint.absoluteString == "http://example.test:81")
+        #expect(client.token == "abc")
+        #expect(client.cache.root.path == "/tmp/hfhome/hub")
+        #expect(client.offline)
+        let defaults = HubClient(environment: ["HOME": "/home/someone"])
+        #expect(defaults.endpoint.absoluteString == "https://huggingface.co")
+        #expect(defaults.cache.root.path == "/home/someone/.cache/huggingface/hub")
+        #expect(!defaults.offline)
+        #expect(HubClient(environment: ["HF_HUB_CACHE": "/x/y", "HF_HOME": "/z"]).cache.root.path == "/x/y")
+        #expect(defaults.resolveURL(repo: "a/b", revision: "refs/pr/1", file: "dir/m x.json").absoluteString
+            == "https://huggingface.co/a/b/resolve/refs%2Fpr%2F1/dir/m%20x.json")
+        #expect(HubCache.folderName(repo: "HuggingFaceTB/SmolLM2-135M") == "models--HuggingFaceTB--SmolLM2-135M")
+    }
+
+    @Test func downloadLoadsLikeTheFixtureAndLaysOutTheCache() throws {
+        let cache = try Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let server = try HubTestServer.gpt2tiny()
+        defer { server.stop() }
+        let seen = ProgressLog()
+        let model = try HookedTransformer.fromPretrained(Self.repo, client: Self.client(server, cache: cache), progress: seen.add)
+        let reference = try HookedTransformer.load(directory: Fixtures.url("hf/gpt2tiny"))
+        #expect(try Self.logits(model) == Self.logits(reference))
+
+        // Layout.
+        let folder = cache.appendingPathComponent("models--test-org--gpt2tiny")
+        let sha = try SHA256.hexDigest(ofFileAt: Self.fixtureWeights)
+        #expect(try String(contentsOf: folder.appendingPathComponent("refs/main"), encoding: .utf8) == server.commit)
+        let blobs = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("blobs").path).sorted()
+        #expect(blobs.count == 2)
+        #expect(blobs.contains(sha))
+        #expect(!blobs.contains { $0.hasSuffix(".incomplete") })
+        let snapshot = folder.appendingPathComponent("snapshots/\(server.commit)")
+        let weights = snapshot.appendingPathComponent("model.safetensors")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: weights.path) == "../../blobs/\(sha)")
+        #expect(try Data(contentsOf: weights) == Data(contentsOf: Self.fixtureWeights))
+        #expect(try Data(contentsOf: snapshot.appendingPathComponent("config.json"))
+            == Data(contentsOf: Fixtures.url("hf/gpt2tiny/config.json")))
+        #expect(!FileManager.default.fileExists(atPath: snapshot.appendingPathComponent("tokenizer.json").path))
+
+        // HTTP: HEAD reads the 302's metadata without following it; the weights GET follows it
+        // to the CDN path without the token; tokenizer.json and the index were not needed/found.
+        let requests = server.requests
+        #expect(requests.contains { $0.method == "HEAD" && $0.path.hasSuffix("/resolve/\(server.commit)/model.safetensors") })
+        #expect(!requests.contains { $0.method == "HEAD" && $0.path.hasPrefix("/cdn/") })
+        #expect(requests.contains { $0.method == "GET" && $0.path == "/cdn/\(sha)" })
+        #expect(requests.contains { $0.path.hasSuffix("/tokenizer.json") })
+        #expect(!requests.contains { $0.path.hasSuffix("model.safetensors.index.json") })
+
+        // Progress reached the full size of the weights.
+        let size = Int64(try Data(contentsOf: Self.fixtureWeights).count)
+        #expect(seen.entries.contains { $0.file == "model.safetensors" && $0.completedBytes == size && $0.totalBytes == size })
+    }
+
+    @Test func offlineUsesTheCacheWithoutTheServer() throws {
+        let cache = try Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let server = try HubTestServer.gpt2tiny()
+        let online = try HookedTransformer.fromPretrained(Self.repo, client: Self.client(server, cache: cache))
+        let endpoint = server.endpoint.absoluteString
+        server.stop()
+        let offlineClient = Self.client(nil, cache: cache, extra: ["HF_HUB_OFFLINE": "1", "HF_ENDPOINT": endpoint])
+        let offline = try HookedTransformer.fromPretrained(Self.repo, client: offlineClient)
+        #expect(try Self.logits(offline) == Self.logits(online))
+        // Not cached: a clear error naming the repo, the file and the missing ref.
+        #expect {
+            try HookedTransformer.fromPretrained("test-org/other", client: offlineClient)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("'config.json' of 'test-org/other'") && text.contains("HF_HUB_OFFLINE")
+                && text.contains("models--test-org--other/refs/main")
+        }
+        // The server gone but not offline: the cached file is still found after the HEAD fails.
+        let unreachable = Self.client(nil, cache: cache, extra: ["HF_ENDPOINT": endpoint, "HF_HUB_DOWNLOAD_TIMEOUT": "2"])
+        let url = try unreachable.download(repo: Self.repo, file: "config.json")
+        #expect(url.path.contains("/snapshots/"))
+    }
+
+    @Test func partialBlobResumesWithRange() throws {
+        let cache = try Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let server = try HubTestServer.gpt2tiny()
+        defer { server.stop() }
+        let bytes = try Data(contentsOf: Self.fixtureWeights)
+        let sha = try SHA256.hexDigest(ofFileAt: Self.fixtureWeights)
+        let blobs = cache.appendingPathComponent("models--test-org--gpt2tiny/blobs")
+        try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
+        let half = bytes.count / 2
+        try bytes.prefix(half).write(to: blobs.appendingPathComponent("\(sha).incomplete"))
+        let client = Self.client(server, cache: cache)
+        let url = try client.download(repo: Self.repo, file: "model.safetensors")
+        #expect(try Data(contentsOf: url) == bytes)
+        #expect(server.requests.contains { $0.path == "/cdn/\(sha)" && $0.headers["range"] == "bytes=\(half)-" })
+        #expect(!FileManager.default.fileExists(atPath: blobs.appendingPathComponent("\(sha).incomplete").path))
+        #expect(FileManager.default.fileExists(atPath: blobs.appendingPathComponent(sha).path))
+    }
+
+    @Test func corruptedLFSDownloadFailsWithSHA256AndLeavesNoBlob() throws {
+        let cache = try Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let server = try HubTestServer.gpt2tiny(corruptLFS: true)
+        defer { server.stop() }
+        let sha = try SHA256.hexDigest(ofFileAt: Self.fixtureWeights)
+        let client = Self.client(server, cache: cache)
+        #expect {
+            try client.download(repo: Self.repo, file: "model.safetensors")
+        } throws: { error in
+            guard case HubError.checksumMismatch(_, _, let expected, let found) = error else { return false }
+            return expected == sha && found != sha && "\(error)".contains("SHA-256 mismatch")
+        }
+        let blobs = cache.appendingPathComponent("models--test-org--gpt2tiny/blobs")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: blobs.path))?.isEmpty ?? true)
+        #expect(!FileManager.default.fileExists(atPath: cache.appendingPathComponent("models--test-org--gpt2tiny/snapshots/\(server.commit)/model.safetensors").path))
+    }
+
+    @Test func missingFilesAndRefusedTokensAreClearErrors() throws {
+        let cache = try Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let server = try HubTestServer.gpt2tiny(token: "secret")
+        defer { server.stop() }
+        let good = Self.client(server, cache: cache, extra: ["HF_TOKEN": "secret"])
+        #expect {
+            try good.download(repo: Self.repo, file: "missing.bin")
+        } throws: { error in
+            guard case HubError.notFound(let url, _, _, let file) = error else { return false }
+            return file == "missing.bin" && url.path.hasSuffix("/resolve/main/missing.bin") && "\(error)".contains("404")
+        }
+        #expect(try good.downloadIfPresent(repo: Self.repo, file: "tokenizer.json") == nil)
+        #expect(throws: HubError.self) { try good.download(repo: "test-org/absent", file: "config.json") }
+
+        for (extra, sent) in [([String: String](), false), (["HF_TOKEN": "wrong"], true)] {
+            let client = Self.client(server, cache: cache, extra: extra)
+            #expect {
+                try client.download(repo: Self.repo, file: "config.json")
+            } throws: { error in
+                guard case HubError.unauthorized(_, 401, let tokenSent, _) = error else { return false }
+                return tokenSent == sent && "\(error)".contains("HF_TOKEN")
+            }
+        }
+        #expect(server.requests.contains { $0.headers["authorization"] == "Bearer secret" })
+        // The token was not sent to the CDN host... which here is the same host; it is sent
+        // only to resolve paths in this test server's log.
+        let model = try HookedTransformer.fromPretrained(Self.repo, client: good)
+        #expect(model.config.nLayers == 2)
+        #expect(throws: HubError.invalidRepoID("../x")) { try good.download(repo: "../x", file: "config.json") }
+    }
+
+    @Test func shardedRepo() throws {
+        let cache = try Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let weights = try Data(contentsOf: Self.fixtureWeights)
+        let header = try SafetensorsFile(contentsOf: Self.fixtureWeights)
+        let index: [String: Any] = ["metadata": ["total_size": weights.count],
+                                    "weight_map": Dictionary(uniqueKeysWithValues: header.entries.keys.map { ($0, "model-00001-of-00001.safetensors") })]
+        let config = try Data(contentsOf: Fixtures.url("hf/gpt2tiny/config.json"))
+        let server = try HubTestServer(repo: "test-org/sharded", files: [
+            "config.json": (config, false),
+            "model.safetensors.index.json": (try JSONSerialization.data(withJSONObject: index), false),
+            "model-00001-of-00001.safetensors": (weights, true),
+        ])
+        defer { server.stop() }
+        let model = try HookedTransformer.fromPretrained("test-org/sharded", client: Self.client(server, cache: cache))
+        #expect(try Self.logits(model) == Self.logits(HookedTransformer.load(directory: Fixtures.url("hf/gpt2tiny"))))
+        #expect(server.requests.contains { $0.method == "HEAD" && $0.path.hasSuffix("/resolve/\(server.commit)/model.safetensors") })
+    }
+}
+
+/// Progress reports collected from any thread.
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [HubProgress] = []
+    var entries: [HubProgress] { lock.lock(); defer { lock.unlock() }; return list }
+    func add(_ progress: HubProgress) { lock.lock(); list.append(progress); lock.unlock() }
+}
