@@ -462,3 +462,20 @@ struct RealModelPromptCommandTests {
         #expect(status == 0 && output.contains("tokens [1, 6]"), "\(output)")
     }
 }
+
+/// `lens bench forward --model`, without the Python peers, on the committed trained model: the
+/// table's five rows and its JSON.
+@Suite struct BenchModelCommandTests {
+    @Test func benchForwardTimesAModelAndWritesJSON() throws {
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("lens-bench-model-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: json) }
+        let model = Fixtures.url("trained/recipeR-2L-s0/final").path
+        let (status, output) = try CommandLineTests.lens(["bench", "forward", "--model", model, "--no-python", "--quick", "--json", json.path])
+        #expect(status == 0 && output.contains("forward 8×") && output.contains("peak RSS (load + forward 1×128)"), "\(output)")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
+        let results = object?["results"] as? [[String: Any]] ?? []
+        #expect(results.map { $0["workload"] as? String ?? "" }.suffix(2) == ["load", "peak_rss"] && results.count == 5, "\(results)")
+        let (missing, message) = try CommandLineTests.lens(["bench", "forward", "--model", "/nonexistent.gguf", "--no-python"])
+        #expect(missing == 2 && message.contains("--model: /nonexistent.gguf does not exist"), "\(message)")
+    }
+}
