@@ -18,11 +18,19 @@ enum BenchCommand {
         in the same run (Scripts/bench_numpy.py), with the ratio and the target for each row.
         """)
 
-    static let forward = OptionTable(command: "lens bench forward", options: [json, quick, only], summary: """
+    static let forward = OptionTable(command: "lens bench forward", options: [
+        json, quick, only,
+        .string("--model", "FILE_OR_DIR", help: "time this model (a GGUF file or a directory) beside transformers and TransformerLens instead"),
+        .flag("--no-python", help: "with --model: skip the transformers and TransformerLens columns (Scripts/bench_transformerlens.py)"),
+    ], summary: """
         forward, runWithCache (TransformerLens's default hook set; and with hook_result) and a
         zero-ablation run of attn2l-512 and the GPT-2-small shape (random weights): median time,
         tokens/s, peak RSS, targets. --only runs the workloads whose label
-        ("gpt2-small 1×1024 runWithCache") contains TEXT.
+        ("gpt2-small 1×1024 runWithCache") contains TEXT. --model FILE_OR_DIR instead times that
+        model's forward 1×128 and 8×128 and runWithCache 1×128 beside transformers and
+        TransformerLens measured in the same run (Scripts/bench_transformerlens.py), its load time
+        and the peak RSS of load + one 1×128 forward in a fresh process, against the targets
+        (≤ 0.7× and ≤ 0.8× TransformerLens, ≤ 1 s, ≤ 0.8 GB).
         """)
 
     static let train = OptionTable(command: "lens bench train", options: [json, quick], summary: """
@@ -80,7 +88,11 @@ enum BenchCommand {
                 bench.coldWeights = args.flag("--cold")
                 if let shapes = args.value(ifGiven: "--shapes", as: [Shape].self) { bench.shapes = shapes.map { ($0.m, $0.k, $0.n) } }
                 try bench.run(numpy: !args.flag("--no-numpy"), jsonPath: json)
-            case "forward": try ForwardBenchmark(quick: quick, only: args.string(ifGiven: "--only")).run(jsonPath: json)
+            case "forward":
+                if let model = args.string(ifGiven: "--model") {
+                    return try ModelForwardBenchmark(model: model, quick: quick, python: !args.flag("--no-python")).run(jsonPath: json)
+                }
+                try ForwardBenchmark(quick: quick, only: args.string(ifGiven: "--only")).run(jsonPath: json)
             case "tokenizer":
                 try TokenizerBenchmark(quick: quick, python: !args.flag("--no-python"), tiktokenPath: args.string(ifGiven: "--tiktoken"),
                                        smolLM2Path: args.string(ifGiven: "--smollm2")).run(jsonPath: json)

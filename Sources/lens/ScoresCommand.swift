@@ -13,6 +13,8 @@ enum ScoresCommand {
         SweepCommands.rrt.withHelp("repeated random tokens: B sequences of L, each repeated (default min(50, n_ctx/2)x8)"),
         SweepCommands.seed,
         .string("--tokens", "TOKENS", help: "score on these tokens instead (JSON array of arrays, .json or .safetensors)"),
+        .string("--prompt", "TEXT", help: "score on this text instead, tokenized by the model's own tokenizer"),
+        TokenInput.prependBOSOption,
         .flag("--process", help: "apply TransformerLens's default weight processing first"),
         .number("--threshold", "T", minimum: 0, default: 0.4, help: "name the heads scoring above T"),
         .integer("--top", default: 8, help: "list the N strongest Q-, K- and V-compositions"),
@@ -24,8 +26,8 @@ enum ScoresCommand {
         ("mul") for the same three patterns; the logit copying score; the OV-circuit eigenvalue
         score Re Σλ / Σ|λ| (and top-1 accuracy, by default only for vocabularies ≤ 4096, --top1
         to force); then the --top N (default 8) Q-, K- and V-composition scores with the random
-        baseline, and the heads scoring above --threshold (default 0.4) named. --tokens and --rrt
-        exclude each other.
+        baseline, and the heads scoring above --threshold (default 0.4) named. --tokens, --prompt
+        and --rrt exclude each other.
         """)
 
     static func run(_ args: ParsedArguments) throws {
@@ -35,9 +37,11 @@ enum ScoresCommand {
         let threshold = args.number("--threshold"), top = args.integer("--top")
 
         let tokens: IntTensor
-        if let t = args.string(ifGiven: "--tokens") {
-            guard !args.isGiven("--rrt") else { throw UsageError(description: "give --tokens or --rrt, not both") }
-            tokens = try CacheCommand.readTokens(t)
+        for other in ["--tokens", "--prompt"] where args.isGiven("--rrt") && args.isGiven(other) {
+            throw UsageError(description: "give \(other) or --rrt, not both")
+        }
+        if let given = try TokenInput.ids(args, tokens: "--tokens", prompt: "--prompt", model: model) {
+            tokens = given
         } else {
             let length = min(50, config.nCtx / 2, config.dVocab)
             guard length >= 2 else { throw UsageError(description: "the model's context (\(config.nCtx)) is too short for repeated tokens") }

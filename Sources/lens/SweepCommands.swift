@@ -20,6 +20,8 @@ enum SweepCommands {
 
     static let ablateOptions = OptionTable(command: "lens ablate", arguments: [model], options: [
         .string("--tokens", "TOKENS", help: "the input: JSON array of arrays, inline or in a .json file, or a .safetensors file"),
+        .string("--prompt", "TEXT", help: "the input as text, tokenized by the model's own tokenizer (instead of --tokens)"),
+        TokenInput.prependBOSOption,
         rrt, seed,
         .choice("--over", ["heads", "neurons", "positions"], default: "heads", help: "what to ablate, one at a time"),
         .choice("--ablation", ["zero", "mean", "resample"], default: "zero", help: "how to ablate"),
@@ -30,12 +32,15 @@ enum SweepCommands {
     ], summary: """
         ablates every head (neuron, or position of an activation) in turn and measures the metric
         (default: induction loss on repeated random tokens, TransformerLens's evals slicing).
-        The input is --tokens or --rrt.
+        The input is --tokens, --prompt (text, tokenized by the model's tokenizer) or --rrt.
         """)
 
     static let patchOptions = OptionTable(command: "lens patch", arguments: [model], options: [
-        .string("--clean", "TOKENS", required: true, help: "the clean run's tokens (JSON array of arrays, .json or .safetensors)"),
-        .string("--corrupted", "TOKENS", required: true, help: "the corrupted run's tokens, of the clean run's shape"),
+        .string("--clean", "TOKENS", help: "the clean run's tokens (JSON array of arrays, .json or .safetensors)"),
+        .string("--clean-prompt", "TEXT", help: "the clean run as text, tokenized by the model's own tokenizer (instead of --clean)"),
+        .string("--corrupted", "TOKENS", help: "the corrupted run's tokens, of the clean run's shape"),
+        .string("--corrupted-prompt", "TEXT", help: "the corrupted run as text (instead of --corrupted); as many tokens as the clean run"),
+        TokenInput.prependBOSOption,
         .string("--activation", "NAME", default: "z", help: "the activation to patch (resid_pre, z, pattern, …)"),
         .list("--axes", "AXIS,…", default: ["layer", "head"], help: "the grid: layer, pos, head, dest_pos, src_pos"),
         .string("--metric", "logit-diff[:A,B]", help: "the logit difference of tokens A and B (default: chosen from the runs)"),
@@ -49,7 +54,8 @@ enum SweepCommands {
         layer,head,dest_pos …); --attribution estimates the grid from one backward pass;
         --path-from patches sender heads into every later head's q, k or v only. The default
         metric is the logit difference at the last position between the clean run's top token
-        and the corrupted run's (or the clean runner-up).
+        and the corrupted run's (or the clean runner-up). Each run is given as token ids
+        (--clean, --corrupted) or as text (--clean-prompt, --corrupted-prompt).
         """)
 
     static let mergeOptions = OptionTable(command: "lens merge", arguments: [
@@ -78,15 +84,17 @@ enum SweepCommands {
     // MARK: ablate
 
     static func ablate(_ args: ParsedArguments) throws {
-        guard !(args.isGiven("--rrt") && args.isGiven("--tokens")) else { throw UsageError(description: "give --tokens or --rrt, not both") }
+        for other in ["--tokens", "--prompt"] where args.isGiven("--rrt") && args.isGiven(other) {
+            throw UsageError(description: "give \(other) or --rrt, not both")
+        }
         let model = try loadModel(args)
         let tokens: IntTensor
         if let shape = args.value(ifGiven: "--rrt", as: RepeatedTokenShape.self) {
             tokens = try repeatedTokens(shape, vocabulary: model.config.dVocab, seed: UInt64(args.integer("--seed")))
-        } else if let t = args.string(ifGiven: "--tokens") {
-            tokens = try CacheCommand.readTokens(t)
+        } else if let given = try TokenInput.ids(args, tokens: "--tokens", prompt: "--prompt", model: model) {
+            tokens = given
         } else {
-            throw UsageError(description: "ablate needs --tokens TOKENS or --rrt L[xB] (repeated random tokens)")
+            throw UsageError(description: "ablate needs --tokens TOKENS or --rrt L[xB] (repeated random tokens) or --prompt TEXT")
         }
         let metric = try parseMetric(args.string("--metric"), tokens: tokens, model: model)
         let ablation: Ablation
@@ -114,10 +122,15 @@ enum SweepCommands {
 
     static func patch(_ args: ParsedArguments) throws {
         let model = try loadModel(args)
-        let cleanArgument = args.string("--clean"), corruptedArgument = args.string("--corrupted")
-        let clean = try CacheCommand.readTokens(cleanArgument), corrupted = try CacheCommand.readTokens(corruptedArgument)
+        guard let clean = try TokenInput.ids(args, tokens: "--clean", prompt: "--clean-prompt", model: model) else {
+            throw UsageError(description: "missing --clean TOKENS or --clean-prompt TEXT")
+        }
+        guard let corrupted = try TokenInput.ids(args, tokens: "--corrupted", prompt: "--corrupted-prompt", model: model) else {
+            throw UsageError(description: "missing --corrupted TOKENS or --corrupted-prompt TEXT")
+        }
         guard clean.shape == corrupted.shape else {
-            throw UsageError(description: "--clean \(clean.shape) and --corrupted \(corrupted.shape) must have one shape")
+            let cleanName = args.isGiven("--clean") ? "--clean" : "--clean-prompt", corruptedName = args.isGiven("--corrupted") ? "--corrupted" : "--corrupted-prompt"
+            throw UsageError(description: "\(cleanName) \(clean.shape) and \(corruptedName) \(corrupted.shape) must have one shape")
         }
         let (cleanLogits, cleanCache) = try model.runWithCache(clean)
         let (answer, wrong) = try answerTokens(args.string(ifGiven: "--metric"), model: model, cleanLogits: cleanLogits, corrupted: corrupted)

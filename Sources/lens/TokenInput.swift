@@ -146,3 +146,29 @@ struct TokenInput {
         return IntTensor(shape: [top.count, length!], values: values)
     }
 }
+
+extension TokenInput {
+    /// `--prepend-bos`, shared by every command that takes a prompt.
+    static let prependBOSOption = CommandOption.flag("--prepend-bos", help: "with a prompt: prepend BOS even if the tokenizer would not")
+
+    /// The ids of exactly one of two forms of one input: `tokens` (token ids, read by
+    /// ``TokenInput``) or `prompt` (text, tokenized by the model's own tokenizer; BOS as the
+    /// tokenizer's policy says, or always with `--prepend-bos`). Nil when neither is given; both
+    /// are refused, and so is a prompt for a model without a tokenizer.
+    static func ids(_ args: ParsedArguments, tokens: String, prompt: String, model: HookedTransformer) throws -> IntTensor? {
+        let text = args.string(ifGiven: prompt), argument = args.string(ifGiven: tokens)
+        guard text == nil || argument == nil else { throw UsageError(description: "give \(tokens) or \(prompt), not both") }
+        if let text {
+            guard model.tokenizer != nil else {
+                throw UsageError(description: "\(prompt) needs a tokenizer, and this model has none (its checkpoint carries none); pass token ids with \(tokens)")
+            }
+            let bos = args.isGiven("--prepend-bos") ? true : nil
+            let ids = try model.toTokens(text, prependBOS: bos)
+            guard ids.shape[1] <= model.config.nCtx else {
+                throw UsageError(description: "\(prompt): \(ids.shape[1]) tokens are longer than the model's context n_ctx = \(model.config.nCtx)")
+            }
+            return ids
+        }
+        return try argument.map(CacheCommand.readTokens)
+    }
+}

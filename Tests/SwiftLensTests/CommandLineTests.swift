@@ -398,3 +398,84 @@ import Testing
         #expect(Self.error(["d", "e"], table: example).contains("unexpected argument \"e\" (Example takes [MODEL_DIR])"))
     }
 }
+
+/// `--prompt` (and `--clean-prompt`, `--corrupted-prompt`) wherever a command takes token ids:
+/// exactly one form of each input, and a model without a tokenizer (the committed trained model)
+/// is refused with a message naming the option and the alternative.
+@Suite struct PromptOptionTests {
+    @Test func promptsAreRefusedWithoutATokenizerOrBesideTokenIDs() throws {
+        let model = Fixtures.url("trained/recipeR-2L-s0/final").path
+        let cases: [([String], String)] = [
+            (["ablate", model, "--prompt", "hello"], "--prompt needs a tokenizer, and this model has none"),
+            (["scores", model, "--prompt", "hello"], "--prompt needs a tokenizer, and this model has none"),
+            (["patch", model, "--clean-prompt", "a b", "--corrupted", "[[1, 2]]"], "--clean-prompt needs a tokenizer"),
+            (["patch", model, "--clean", "[[1, 2]]", "--corrupted-prompt", "a b"], "--corrupted-prompt needs a tokenizer"),
+            (["ablate", model, "--tokens", "[[1, 2]]", "--prompt", "hello"], "give --tokens or --prompt, not both"),
+            (["ablate", model, "--rrt", "4", "--prompt", "hello"], "give --prompt or --rrt, not both"),
+            (["scores", model, "--rrt", "4", "--prompt", "hello"], "give --prompt or --rrt, not both"),
+            (["scores", model, "--tokens", "[[1, 2]]", "--prompt", "hello"], "give --tokens or --prompt, not both"),
+            (["patch", model, "--clean", "[[1, 2]]", "--clean-prompt", "a", "--corrupted", "[[1, 2]]"], "give --clean or --clean-prompt, not both"),
+            (["patch", model, "--corrupted", "[[1, 2]]"], "missing --clean TOKENS or --clean-prompt TEXT"),
+            (["ablate", model], "or --prompt TEXT"),
+        ]
+        for (arguments, fragment) in cases {
+            let (status, output) = try CommandLineTests.lens(arguments)
+            #expect(status == 2 && output.contains(fragment), "\(arguments): \(output)")
+        }
+        let (_, help) = try CommandLineTests.lens(["patch", "--help"])
+        #expect(help.contains("--clean-prompt TEXT") && help.contains("--corrupted-prompt TEXT") && help.contains("--prepend-bos"), "\(help)")
+    }
+}
+
+/// The same commands on the real SmolLM2 GGUF, whose tokenizer turns the prompts into ids.
+@Suite(.enabled(if: RealModel.isAvailable, "needs SmolLM2-135M-Instruct: bash Scripts/fetch_smollm2.sh"))
+struct RealModelPromptCommandTests {
+    @Test func ablateTakesAPrompt() throws {
+        let gguf = try RealModel.smolLM2().path
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lens-ablate-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let (status, output) = try CommandLineTests.lens(["ablate", gguf, "--prompt", "The capital of France is Paris", "--metric", "loss",
+                                                          "--shard", "1/27", "--out", out.path, "--quiet"])
+        #expect(status == 0 && output.contains("ablation (zero, metric loss)"), "\(output)")
+        let result = try SweepResult.read(from: out)
+        #expect(result.values.count == 270 && result.values.compactMap { $0 }.count == 10 && result.baseline.isFinite, "\(output)")
+    }
+
+    @Test func patchTakesCleanAndCorruptedPrompts() throws {
+        let gguf = try RealModel.smolLM2().path
+        let (status, output) = try CommandLineTests.lens(["patch", gguf, "--clean-prompt", "The capital of France is",
+                                                          "--corrupted-prompt", "The capital of Italy is", "--activation", "resid_pre",
+                                                          "--axes", "layer,pos", "--shard", "1/15", "--quiet"])
+        #expect(status == 0 && output.contains("activation patching of resid_pre"), "\(output)")
+        // The tokenizer's ids: " Paris" is the clean run's answer.
+        let model = try HookedTransformer.load(RealModel.smolLM2())
+        let paris = try model.toSingleToken(" Paris")
+        #expect(output.contains("(logit difference \(paris) − "), "\(output)")
+        let (mismatch, message) = try CommandLineTests.lens(["patch", gguf, "--clean-prompt", "The capital of France is",
+                                                             "--corrupted-prompt", "Rome", "--quiet"])
+        #expect(mismatch == 2 && message.contains("--clean-prompt [1, 5] and --corrupted-prompt [1, 1] must have one shape"), "\(message)")
+    }
+
+    @Test func scoresTakeAPrompt() throws {
+        let gguf = try RealModel.smolLM2().path
+        let (status, output) = try CommandLineTests.lens(["scores", gguf, "--prompt", "one two three one two three", "--top", "1"])
+        #expect(status == 0 && output.contains("tokens [1, 6]"), "\(output)")
+    }
+}
+
+/// `lens bench forward --model`, without the Python peers, on the committed trained model: the
+/// table's five rows and its JSON.
+@Suite struct BenchModelCommandTests {
+    @Test func benchForwardTimesAModelAndWritesJSON() throws {
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("lens-bench-model-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: json) }
+        let model = Fixtures.url("trained/recipeR-2L-s0/final").path
+        let (status, output) = try CommandLineTests.lens(["bench", "forward", "--model", model, "--no-python", "--quick", "--json", json.path])
+        #expect(status == 0 && output.contains("forward 8×") && output.contains("peak RSS (load + forward 1×128)"), "\(output)")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
+        let results = object?["results"] as? [[String: Any]] ?? []
+        #expect(results.map { $0["workload"] as? String ?? "" }.suffix(2) == ["load", "peak_rss"] && results.count == 5, "\(results)")
+        let (missing, message) = try CommandLineTests.lens(["bench", "forward", "--model", "/nonexistent.gguf", "--no-python"])
+        #expect(missing == 2 && message.contains("--model: /nonexistent.gguf does not exist"), "\(message)")
+    }
+}
