@@ -94,9 +94,11 @@ public struct GGUFFile: Sendable {
         let info = try tensorInfo(named: name)
         guard info.type.isDequantizable else { throw GGUFError.unsupportedType(type: info.type, tensor: name, path: path) }
         let data = GGUFTensorData(info: info, storage: storage)
-        return try Tensor(shape: info.shape) { destination in
+        let tensor = try Tensor(shape: info.shape) { destination in
             try data.withUnsafeBytes { try info.type.dequantize($0, into: destination) }
         }
+        storage.releasePages(info.fileOffset..<(info.fileOffset + info.byteCount))
+        return tensor
     }
 
     /// The raw bytes of tensor `name` (any type, dequantisable or not), in place: no copy.

@@ -58,6 +58,18 @@ final class GGUFStorage: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[..<data.count])
     }
 
+    /// Lets the system drop the mapped pages of bytes `range` from this process's memory (they
+    /// are clean file pages: touching them again reads them back). Called once a tensor has
+    /// been dequantised, so loading a model does not keep the file resident beside the weights.
+    func releasePages(_ range: Range<Int>) {
+        guard isMapped, let base = bytes.baseAddress, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        // Whole pages inside the range only: a neighbouring tensor's bytes stay untouched.
+        let start = (range.lowerBound + page - 1) / page * page, end = range.upperBound / page * page
+        guard start < end else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
+    }
+
     deinit {
         if isMapped {
             munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress!), bytes.count)
