@@ -45,7 +45,7 @@ enum CacheCommand {
     static func run(_ args: ParsedArguments) throws {
         let out = URL(fileURLWithPath: args.string("--out"))
         try checkOutput(out)
-        let model = try HookedTransformer.load(URL(fileURLWithPath: args.argument("MODEL")), process: args.flag("--process"))
+        let model = try ModelArgument.load(args.argument("MODEL"), process: args.flag("--process"))
         let prompt = args.string(ifGiven: "--prompt"), tokenArgument = args.string(ifGiven: "--tokens")
         guard (prompt == nil) != (tokenArgument == nil) else {
             throw UsageError(description: "give the input as exactly one of --tokens and --prompt")

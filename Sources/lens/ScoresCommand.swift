@@ -32,7 +32,7 @@ enum ScoresCommand {
 
     static func run(_ args: ParsedArguments) throws {
         let modelPath = args.argument("MODEL")
-        let model = try HookedTransformer.load(URL(fileURLWithPath: modelPath), process: args.flag("--process"))
+        let model = try ModelArgument.load(modelPath, process: args.flag("--process"))
         let config = model.config
         let threshold = args.number("--threshold"), top = args.integer("--top")
 

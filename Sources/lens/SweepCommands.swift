@@ -184,7 +184,7 @@ enum SweepCommands {
     // MARK: Shared
 
     static func loadModel(_ args: ParsedArguments) throws -> HookedTransformer {
-        try HookedTransformer.load(URL(fileURLWithPath: args.argument("MODEL")))
+        try ModelArgument.load(args.argument("MODEL"))
     }
 
     /// `shape.count` sequences of `shape.length` distinct random tokens, each repeated.

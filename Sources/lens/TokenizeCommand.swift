@@ -16,7 +16,7 @@ enum TokenizeCommand {
         """)
 
     static func run(_ args: ParsedArguments) throws {
-        let model = try HookedTransformer.load(URL(fileURLWithPath: args.argument("MODEL")))
+        let model = try ModelArgument.load(args.argument("MODEL"))
         let text = args.argument("TEXT")
         let ids = try model.toTokens(text, prependBOS: args.flag("--prepend-bos") ? true : nil).scalars
         let pieces = try model.toStrTokens(ids)

@@ -34,10 +34,13 @@ enum BuiltExecutable {
     }
 
     /// Runs `name` with `arguments` and waits for it.
-    static func run(_ name: String, _ arguments: [String] = []) throws -> Output {
+    static func run(_ name: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = try url(name)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -204,4 +204,21 @@ final class ProgressLog: @unchecked Sendable {
     private var list: [HubProgress] = []
     var entries: [HubProgress] { lock.lock(); defer { lock.unlock() }; return list }
     func add(_ progress: HubProgress) { lock.lock(); list.append(progress); lock.unlock() }
+
+    /// `lens` takes a Hugging Face repo id where it takes a model: `lens cache` on the local hub
+    /// (HF_ENDPOINT and HF_HUB_CACHE set in the child process only).
+    @Test func lensCommandsTakeARepoID() throws {
+        let server = try HubTestServer.gpt2tiny(token: nil)
+        defer { server.stop() }
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("lens-hub-\(UUID().uuidString)")
+        let out = cache.appendingPathComponent("acts.safetensors")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        let run = try BuiltExecutable.run("lens", ["cache", server.repo, "--tokens", "[[1, 2, 3]]", "--out", out.path,
+                                                   "--names", "blocks.0.hook_resid_post"],
+                                          environment: ["HF_ENDPOINT": server.endpoint.absoluteString,
+                                                        "HF_HUB_CACHE": cache.appendingPathComponent("hub").path])
+        #expect(run.status == 0, "\(run.combined)")
+        #expect(try SafetensorsFile(contentsOf: out).entries["blocks.0.hook_resid_post"] != nil)
+    }
 }
