@@ -107,20 +107,6 @@ struct KernelBenchmark {
 
     /// numpy's figures for one thread count, from `Scripts/bench_numpy.py`, or nil without numpy.
     static func numpyFigures(threads: Int, quick: Bool) -> [String: Any]? {
-        let script = [URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scripts/bench_numpy.py"),
-                      URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Scripts/bench_numpy.py")]
-            .first { FileManager.default.fileExists(atPath: $0.path) }
-        guard let script else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--threads", "\(threads)"] + (quick ? ["--quick"] : [])
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return try? JSONSerialization.jsonObject(with: output) as? [String: Any]
+        pythonPeerFigures(script: "bench_numpy.py", ["--threads", "\(threads)"] + (quick ? ["--quick"] : []))
     }
 }

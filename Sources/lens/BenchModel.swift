@@ -99,27 +99,9 @@ struct ModelForwardBenchmark {
 
     /// The figures of `Scripts/bench_transformerlens.py` for this model, or nil if it cannot run.
     func peerFigures() -> [String: Any]? {
-        let script = [URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Scripts/bench_transformerlens.py"),
-                      URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Scripts/bench_transformerlens.py")]
-            .first { FileManager.default.fileExists(atPath: $0.path) }
-        guard let script else { return nil }
         FileHandle.standardError.write(Data("timing transformers and TransformerLens (Scripts/bench_transformerlens.py)…\n".utf8))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--gguf", model, "--threads", "\(KernelThreads.count)"] + (quick ? ["--quick"] : [])
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("lens-bench-transformerlens.log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = (try? FileHandle(forWritingTo: log)) ?? FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            FileHandle.standardError.write(Data("note: Scripts/bench_transformerlens.py failed (status \(process.terminationStatus)); its log: \(log.path)\n".utf8))
-            return nil
-        }
-        let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        return try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        return pythonPeerFigures(script: "bench_transformerlens.py",
+                                 ["--gguf", model, "--threads", "\(KernelThreads.count)"] + (quick ? ["--quick"] : []),
+                                 log: FileManager.default.temporaryDirectory.appendingPathComponent("lens-bench-transformerlens.log"))
     }
 }

@@ -19,20 +19,11 @@ struct TokenizerBenchmark {
     /// SmolLM2's `tokenizer.json`; default the one `Scripts/fetch_smollm2_vocab.sh` writes.
     var smolLM2Path: String?
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    /// A file under the package (found from this source file, or from the working directory).
-    static func packageFile(_ path: String) -> String? {
-        [packageRoot.appendingPathComponent(path).path, FileManager.default.currentDirectoryPath + "/" + path]
-            .first { FileManager.default.fileExists(atPath: $0) }
-    }
-
     func run(jsonPath: String?) throws {
-        guard let gpt2Path = tiktokenPath ?? Self.packageFile("Tests/Fixtures/tokenizers/gpt2.tiktoken") else {
+        guard let gpt2Path = tiktokenPath ?? packageFile("Tests/Fixtures/tokenizers/gpt2.tiktoken") else {
             throw UsageError(description: "no GPT-2 vocabulary: pass --tiktoken FILE (Scripts/fetch_gpt2_tiktoken.sh fetches gpt2.tiktoken)")
         }
-        let smolPath = smolLM2Path ?? Self.packageFile("Tests/Fixtures/tokenizers/local/smollm2-tokenizer.json")
+        let smolPath = smolLM2Path ?? packageFile("Tests/Fixtures/tokenizers/local/smollm2-tokenizer.json")
         if smolPath == nil {
             note("SmolLM2 rows skipped: its vocabulary is not fetched (Scripts/fetch_smollm2_vocab.sh) and no --smollm2 was given")
         }
@@ -140,18 +131,7 @@ struct TokenizerBenchmark {
 
     /// The reference figures from `Scripts/bench_tokenizers.py`, or nil without python3/the script.
     static func referenceFigures(directory: URL, tiktoken: String, smolLM2: String?, quick: Bool) -> [String: Any]? {
-        guard let script = packageFile("Scripts/bench_tokenizers.py") else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--out", directory.path, "--tiktoken", tiktoken]
-            + (smolLM2.map { ["--smollm2", $0] } ?? []) + (quick ? ["--quick"] : [])
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return try? JSONSerialization.jsonObject(with: output) as? [String: Any]
+        pythonPeerFigures(script: "bench_tokenizers.py", ["--out", directory.path, "--tiktoken", tiktoken]
+                          + (smolLM2.map { ["--smollm2", $0] } ?? []) + (quick ? ["--quick"] : []))
     }
 }

@@ -90,3 +90,37 @@ func machineDescription() -> [String: Any] {
     return ["cpu": model, "cores": ProcessInfo.processInfo.activeProcessorCount,
             "date": ISO8601DateFormatter().string(from: Date())]
 }
+
+/// A peer measured in the same run: `Scripts/<script>` run with python3 and `arguments`, its
+/// last line of standard output read as a JSON object; nil when the script, python3 or its
+/// packages are missing or it fails (standard error goes to `log`, if given).
+func pythonPeerFigures(script: String, _ arguments: [String], log: URL? = nil) -> [String: Any]? {
+    guard let path = packageFile("Scripts/" + script) else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", path] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    if let log { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+    process.standardError = log.flatMap { try? FileHandle(forWritingTo: $0) } ?? FileHandle.nullDevice
+    do { try process.run() } catch { return nil }
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        if let log { FileHandle.standardError.write(Data("note: Scripts/\(script) failed (status \(process.terminationStatus)); its log: \(log.path)\n".utf8)) }
+        return nil
+    }
+    // The whole output is the JSON object, or (scripts that log progress) its last line is.
+    if let whole = try? JSONSerialization.jsonObject(with: output) as? [String: Any] { return whole }
+    let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+    return try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+}
+
+/// The package's root directory, found from this source file.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A file under the package (found from this source file, or from the working directory).
+func packageFile(_ path: String) -> String? {
+    [packageRoot.appendingPathComponent(path).path, FileManager.default.currentDirectoryPath + "/" + path]
+        .first { FileManager.default.fileExists(atPath: $0) }
+}
