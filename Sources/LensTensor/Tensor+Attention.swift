@@ -10,13 +10,20 @@ extension Tensor {
     /// With `causal`, entries with key position j > i are −inf (TransformerLens's `hook_attn_scores`).
     /// - Parameters:
     ///   - queries: [batch, query_pos, head, d_head]
-    ///   - keys: [batch, key_pos, head, d_head] (expand grouped key heads first)
+    ///   - keys: [batch, key_pos, kv_head, d_head]. With grouped-query attention (kv_head
+    ///     dividing head) query head h reads key head h / (head / kv_head) in place — no
+    ///     expanded copy — when nothing is differentiated; expand the key heads first to
+    ///     differentiate.
     /// - Returns: [batch, head, query_pos, key_pos]
     public static func attentionScores(queries q: Tensor, keys k: Tensor, divisor: Float, causal: Bool) -> Tensor {
-        precondition(q.rank == 4 && k.rank == 4 && q.shape[0] == k.shape[0] && q.shape[2] == k.shape[2] && q.shape[3] == k.shape[3],
+        precondition(q.rank == 4 && k.rank == 4 && q.shape[0] == k.shape[0] && k.shape[2] > 0 && q.shape[2] % k.shape[2] == 0
+                     && q.shape[3] == k.shape[3],
                      "attentionScores: queries \(q.shape) and keys \(k.shape) must be [batch, pos, head, d_head] alike")
         let (batch, p, heads, dh) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
         let kLen = k.shape[1]
+        let kvHeads = k.shape[2], group = heads / kvHeads
+        precondition(group == 1 || GradientTape.recording(q, k) == nil,
+                     "attentionScores: expand grouped key heads \(k.shape) to \(heads) heads before differentiating")
         let out = Tensor(uninitializedShape: [batch, heads, p, kLen])
         let alpha = 1 / divisor
         if causal && p > causalBlockRows {
@@ -25,14 +32,14 @@ extension Tensor {
                 let (b, h) = (i / heads, i % heads)
                 LensKernels.sgemm(transB: true, m: rows.count, n: visible, k: dh, alpha: alpha,
                                   a: q.pointer + (b * p + rows.lowerBound) * heads * dh + h * dh, lda: heads * dh,
-                                  b: k.pointer + b * kLen * heads * dh + h * dh, ldb: heads * dh,
+                                  b: k.pointer + b * kLen * kvHeads * dh + (h / group) * dh, ldb: kvHeads * dh,
                                   c: out.pointer + (i * p + rows.lowerBound) * kLen, ldc: kLen, threads: 1)
             }
         } else {
             LensKernels.sgemmBatched(count: batch * heads, transB: true, m: p, n: kLen, k: dh, alpha: alpha,
-                                     a: q.pointer, lda: heads * dh, b: k.pointer, ldb: heads * dh, c: out.pointer, ldc: kLen) { i in
+                                     a: q.pointer, lda: heads * dh, b: k.pointer, ldb: kvHeads * dh, c: out.pointer, ldc: kLen) { i in
                 let (b, h) = (i / heads, i % heads)
-                return (b * p * heads * dh + h * dh, b * kLen * heads * dh + h * dh, i * p * kLen)
+                return (b * p * heads * dh + h * dh, b * kLen * kvHeads * dh + (h / group) * dh, i * p * kLen)
             }
         }
         if causal { maskFuture(out, rows: batch * heads, queries: p, keys: kLen, value: -.infinity) }
@@ -107,29 +114,33 @@ extension Tensor {
     /// Attention-weighted values `z[b, i, h, d] = Σ_j pattern[b, h, i, j] · v[b, j, h, d]`.
     /// - Parameters:
     ///   - pattern: [batch, head, query_pos, key_pos]
-    ///   - values: [batch, key_pos, head, d_head]
+    ///   - values: [batch, key_pos, kv_head, d_head]; grouped value heads (kv_head dividing
+    ///     head) are read in place as in ``attentionScores(queries:keys:divisor:causal:)``.
     /// - Returns: [batch, query_pos, head, d_head] (TransformerLens's `hook_z` layout)
     ///   - causal: the pattern is zero wherever key position j > i (a causal softmax); the
     ///     product then skips those entries, about half the work. The gradient is unaffected.
     public static func attentionMix(pattern: Tensor, values v: Tensor, causal: Bool = false) -> Tensor {
-        precondition(pattern.rank == 4 && v.rank == 4 && pattern.shape[0] == v.shape[0] && pattern.shape[1] == v.shape[2]
-                     && pattern.shape[3] == v.shape[1],
+        precondition(pattern.rank == 4 && v.rank == 4 && pattern.shape[0] == v.shape[0] && v.shape[2] > 0
+                     && pattern.shape[1] % v.shape[2] == 0 && pattern.shape[3] == v.shape[1],
                      "attentionMix: pattern \(pattern.shape) and values \(v.shape) do not match")
         let (batch, heads, p, kLen) = (pattern.shape[0], pattern.shape[1], pattern.shape[2], pattern.shape[3])
         let dh = v.shape[3]
+        let kvHeads = v.shape[2], group = heads / kvHeads
+        precondition(group == 1 || GradientTape.recording(pattern, v) == nil,
+                     "attentionMix: expand grouped value heads \(v.shape) to \(heads) heads before differentiating")
         let out = Tensor(uninitializedShape: [batch, p, heads, dh])
         if causal && p > causalBlockRows {
             causalBlocks(items: batch * heads, queries: p, keys: kLen, work: dh) { i, rows, visible in
                 let (b, h) = (i / heads, i % heads)
                 LensKernels.sgemm(m: rows.count, n: dh, k: visible, a: pattern.pointer + (i * p + rows.lowerBound) * kLen, lda: kLen,
-                                  b: v.pointer + b * kLen * heads * dh + h * dh, ldb: heads * dh,
+                                  b: v.pointer + b * kLen * kvHeads * dh + (h / group) * dh, ldb: kvHeads * dh,
                                   c: out.pointer + (b * p + rows.lowerBound) * heads * dh + h * dh, ldc: heads * dh, threads: 1)
             }
         } else {
             LensKernels.sgemmBatched(count: batch * heads, m: p, n: dh, k: kLen, a: pattern.pointer, lda: kLen,
-                                     b: v.pointer, ldb: heads * dh, c: out.pointer, ldc: heads * dh) { i in
+                                     b: v.pointer, ldb: kvHeads * dh, c: out.pointer, ldc: heads * dh) { i in
                 let (b, h) = (i / heads, i % heads)
-                return (i * p * kLen, b * kLen * heads * dh + h * dh, b * p * heads * dh + h * dh)
+                return (i * p * kLen, b * kLen * kvHeads * dh + (h / group) * dh, b * p * heads * dh + h * dh)
             }
         }
         guard let tape = GradientTape.recording(pattern, v) else { return out }

@@ -112,11 +112,13 @@ public struct Attention {
         }
         var q = cut(try pass.fire(points.q, query.apply(cut(xq, queryRows), bias: bQ)), queryRows)
         var k = cut(try pass.fire(points.k, key.apply(cut(xk, seen), bias: bK)), seen)
-        let v = cut(try pass.fire(points.v, value.apply(cut(xv, seen), bias: bV)), seen)
+        var v = cut(try pass.fire(points.v, value.apply(cut(xv, seen), bias: bV)), seen)
+        let cache = pass.plan.keyValueCache
         if let rotary, let rotQ = points.rotQ, let rotK = points.rotK {
             if let positions = pass.plan.rowPositions {
-                q = try pass.fire(rotQ, rotary(q, positions: positions))
-                k = try pass.fire(rotK, rotary(k, positions: positions))
+                let queryPositions = q.shape[1] == positions.shape[1] ? positions : positions[.all, queryRows ?? 0..<q.shape[1]]
+                q = try pass.fire(rotQ, rotary(q, positions: queryPositions))
+                k = try pass.fire(rotK, rotary(k, positions: positions[.all, ..<k.shape[1]]))
             } else {
                 let offset = pass.positionOffset
                 q = try pass.fire(rotQ, rotary(q, startingAt: offset + k.shape[1] - q.shape[1]))
@@ -124,24 +126,38 @@ public struct Attention {
             }
         }
         if let smear, let smearedK = points.smearedK {
-            // k_j ← σ(α)·k_j + (1 − σ(α))·k_{j−1} per head; position 0 keeps its key.
-            let previous = Tensor.concatenate([k[.all, ..<1], k[.all, ..<(-1)]], axis: 1)
+            // k_j ← σ(α)·k_j + (1 − σ(α))·k_{j−1} per head; position 0 keeps its key; with a
+            // cache the first new key mixes in the last cached one (before smearing).
+            let first = cache?.lastUnsmearedKey(layer: layer) ?? k[.all, ..<1]
+            var previous = Tensor.concatenate([first, k[.all, ..<(-1)]], axis: 1)
+            if let mask = pass.plan.attentionMask {
+                // A row's first real token follows padding: like position 0, it keeps its key.
+                let starts = Self.rowStarts(mask, offset: pass.positionOffset, count: k.shape[1])
+                previous = previous * (1 - starts) + k * starts
+            }
+            cache?.stageLastUnsmearedKey(k[.all, (-1)...], layer: layer)
             let mix = smear.sigmoid().reshaped(1, 1, -1, 1)
             k = try pass.fire(smearedK, mix * k + (1 - mix) * previous)
         }
-        var expandedK = k, expandedV = v
-        if keyValueHeads != heads {
-            expandedK = k.repeatedInterleave(heads / keyValueHeads, axis: 2)
-            expandedV = v.repeatedInterleave(heads / keyValueHeads, axis: 2)
+        if let cache { (k, v) = cache.append(layer: layer, keys: k, values: v) }
+        // Grouped key-value heads are read in place unless something is differentiated, which
+        // needs the expanded copies.
+        let differentiated = q.isTracked || k.isTracked || v.isTracked
+        if keyValueHeads != heads && differentiated {
+            k = k.repeatedInterleave(heads / keyValueHeads, axis: 2)
+            v = v.repeatedInterleave(heads / keyValueHeads, axis: 2)
         }
-        var raw = Tensor.attentionScores(queries: q, keys: expandedK, divisor: divisor, causal: causal)
-        if let mask = pass.plan.attentionMask { raw = raw + Self.paddingBias(mask) }
+        var raw = Tensor.attentionScores(queries: q, keys: k, divisor: divisor, causal: causal)
+        if let mask = pass.plan.attentionMask {
+            raw = raw + Self.paddingBias(mask.shape[1] == k.shape[1] ? mask : mask[.all, ..<k.shape[1]], queries: q.shape[1])
+        }
         let scores = try pass.fire(points.scores, raw)
         // The causal softmax skips the masked half, unless a hook may have unmasked it.
         let causalScores = causal && !pass.needsGraph(points.scores.name)
         let pattern = try pass.fire(points.pattern, causalScores ? scores.causalSoftmax() : scores.softmax())
+        if keyValueHeads != heads && v.shape[2] != heads && pattern.isTracked { v = v.repeatedInterleave(heads / keyValueHeads, axis: 2) }
         // Skipping the pattern's masked half is valid unless a hook may have written there.
-        let z = try pass.fire(points.z, Tensor.attentionMix(pattern: pattern, values: expandedV,
+        let z = try pass.fire(points.z, Tensor.attentionMix(pattern: pattern, values: v,
                                                             causal: causal && !pass.needsGraph(points.pattern.name)))
         // hook_result costs a per-head product, so it is computed only when something is
         // attached to it; the output is then its sum over heads (as in TransformerLens with
@@ -153,19 +169,35 @@ public struct Attention {
         return output.apply(z, bias: bO)
     }
 
-    /// −inf where a real query would attend to a padded key, 0 elsewhere, [batch, 1, pos, pos]
-    /// (padded queries are left unmasked: their rows are never read, and a row with every key
-    /// masked would be NaN).
-    static func paddingBias(_ mask: IntTensor) -> Tensor {
+    /// −inf where a real query would attend to a padded key, 0 elsewhere, [batch, 1, queries,
+    /// keys] for `mask` [batch, keys] whose last `queries` positions are the queries (all of
+    /// them without a cache). Padded queries are left unmasked: their rows are never read, and
+    /// a row with every key masked would be NaN.
+    static func paddingBias(_ mask: IntTensor, queries: Int) -> Tensor {
+        let (batch, length) = (mask.shape[0], mask.shape[1])
+        let m = mask.scalars, first = length - queries
+        return Tensor(shape: [batch, 1, queries, length]) { out in
+            for b in 0..<batch {
+                for q in 0..<queries {
+                    let real = m[b * length + first + q] != 0
+                    for k in 0..<length {
+                        out[(b * queries + q) * length + k] = real && m[b * length + k] == 0 ? -.infinity : 0
+                    }
+                }
+            }
+        }
+    }
+
+    /// 1 where position offset + p of a row is real and follows padding (its row's first real
+    /// token), else 0: [batch, count, 1, 1] for `mask` [batch, ≥ offset + count].
+    static func rowStarts(_ mask: IntTensor, offset: Int, count: Int) -> Tensor {
         let (batch, length) = (mask.shape[0], mask.shape[1])
         let m = mask.scalars
-        return Tensor(shape: [batch, 1, length, length]) { out in
+        return Tensor(shape: [batch, count, 1, 1]) { out in
             for b in 0..<batch {
-                for q in 0..<length {
-                    let real = m[b * length + q] != 0
-                    for k in 0..<length {
-                        out[(b * length + q) * length + k] = real && m[b * length + k] == 0 ? -.infinity : 0
-                    }
+                for p in 0..<count {
+                    let j = offset + p
+                    out[b * count + p] = j > 0 && m[b * length + j] != 0 && m[b * length + j - 1] == 0 ? 1 : 0
                 }
             }
         }

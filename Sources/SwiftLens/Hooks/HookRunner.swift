@@ -59,11 +59,11 @@ struct HookRunner {
 
     /// Runs the forward hooks at `point` on `value` and returns the (possibly replaced) value;
     /// attaches backward hooks when `value` is tracked on a recording tape.
-    func fire(_ point: HookPoint, _ value: Tensor, positionOffset: Int) throws -> Tensor {
+    func fire(_ point: HookPoint, _ value: Tensor, positionOffset: Int, step: Int? = nil) throws -> Tensor {
         var current = value
         for bound in forward[point.name] ?? [] {
             let context = HookContext(name: point.name, direction: .forward, layout: point.layout,
-                                      positionOffset: positionOffset, storage: bound.storage)
+                                      positionOffset: positionOffset, step: step, storage: bound.storage)
             current = try bound.hook.replacement(for: current, context: context) ?? current
         }
         if let hooks = backward[point.name], current.isTracked {
@@ -71,7 +71,7 @@ struct HookRunner {
                 var g = gradient
                 for bound in hooks {
                     let context = HookContext(name: point.name, direction: .backward, layout: point.layout,
-                                              positionOffset: positionOffset, storage: bound.storage)
+                                              positionOffset: positionOffset, step: step, storage: bound.storage)
                     g = try bound.hook.replacement(for: g, context: context) ?? g
                 }
                 return g

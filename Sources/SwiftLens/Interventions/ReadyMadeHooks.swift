@@ -16,9 +16,13 @@ extension Hook {
     }
 
     /// Replaces the selected part of an activation with `value` (broadcast to the selection):
-    /// mean ablation, or any fixed replacement.
+    /// mean ablation, or any fixed replacement. Positions in `index` are absolute sequence
+    /// positions: during generation each step replaces those among its new positions.
     public static func setValue(_ name: HookName, _ index: [TensorIndex], to value: Tensor) -> Hook {
-        Hook(name) { x, _ in x.replacing(index, with: value) }
+        Hook(name) { x, context in
+            guard let local = context.localIndex(index, in: x) else { return x }
+            return x.replacing(local, with: value)
+        }
     }
 
     /// Zero-ablates one head's output: its slice of `hook_z` (default) or `hook_result`,
@@ -41,17 +45,20 @@ extension Hook {
 
     /// Attention knockout before the softmax: the scores of `head` (every head when nil) for the
     /// given (query, key) position pairs become −inf, so the pattern renormalises over the rest.
+    /// Positions are absolute (during generation, pairs whose query is a step's new position).
     public static func knockOutScores(layer: Int, head: Int? = nil, pairs: [(query: Int, key: Int)]) -> Hook {
-        Hook(.attnScores(layer)) { scores, _ in
-            scores.replacing(knockoutIndex: pairs, head: head, shape: scores.shape, with: -.infinity)
+        Hook(.attnScores(layer)) { scores, context in
+            let local = pairs.map { (query: $0.query - context.positionOffset, key: $0.key) }
+            return scores.replacing(knockoutIndex: local, head: head, shape: scores.shape, with: -.infinity)
         }
     }
 
     /// Attention knockout after the softmax: the pattern entries for the given (query, key)
     /// pairs become 0; with `renormalize`, each affected row is divided by its new sum.
     public static func knockOutPattern(layer: Int, head: Int? = nil, pairs: [(query: Int, key: Int)], renormalize: Bool = false) -> Hook {
-        Hook(.pattern(layer)) { pattern, _ in
-            let knocked = pattern.replacing(knockoutIndex: pairs, head: head, shape: pattern.shape, with: 0)
+        Hook(.pattern(layer)) { pattern, context in
+            let local = pairs.map { (query: $0.query - context.positionOffset, key: $0.key) }
+            let knocked = pattern.replacing(knockoutIndex: local, head: head, shape: pattern.shape, with: 0)
             guard renormalize else { return knocked }
             let sums = knocked.sum(axis: -1, keepDims: true)
             return knocked / sums.maskedFill(sums .== 0, with: 1)
@@ -59,23 +66,41 @@ extension Hook {
     }
 
     /// Writes the activation of `cache` (e.g. a clean run) into this run at `name`, over the
-    /// whole activation or only the selection `index` (activation patching).
+    /// whole activation or only the selection `index` (activation patching). During generation
+    /// each step takes the cache's rows at its own positions, where the cache has them, and
+    /// leaves positions beyond the cache's sequence alone.
     public static func patch(_ name: HookName, from cache: ActivationCache, _ index: TensorIndex...) -> Hook {
-        Hook(name) { x, _ in
-            let source = try cache.tensor(name)
+        Hook(name) { x, context in
+            var source = try cache.tensor(name)
+            if context.positionOffset > 0 {
+                // This step's rows (and, for patterns, the keys so far) of the cached sequence.
+                let axis = context.layout.positionAxis, (offset, count) = (context.positionOffset, x.shape[axis])
+                guard source.rank == x.rank, source.shape[axis] >= offset + count else { return x }
+                var rows = [TensorIndex](repeating: .all, count: source.rank)
+                rows[axis] = .stride(offset, offset + count)
+                if case .pattern = context.layout { rows[3] = .stride(0, x.shape[3]) }
+                source = source.selecting(rows)
+            }
             guard source.shape == x.shape else {
                 throw HookError.shapeMismatch(hook: name, expected: x.shape, found: source.shape)
             }
-            return index.isEmpty ? source : x.replacing(index, with: source.selecting(index))
+            guard !index.isEmpty else { return source }
+            guard let local = context.localIndex(index, in: x) else { return x }
+            return x.replacing(local, with: source.selecting(local))
         }
     }
 
     /// Adds `coefficient · vector` (broadcast, e.g. a [d_model] direction) to the activation,
-    /// at every position or at `positions` (activation steering).
+    /// at every position or at `positions` (activation steering). During generation it steers
+    /// every new token (or the absolute `positions` among them).
     public static func addVector(_ name: HookName, _ vector: Tensor, coefficient: Float = 1, positions: TensorIndex = .all) -> Hook {
-        Hook(name) { x, _ in
+        Hook(name) { x, context in
             var index = [TensorIndex](repeating: .all, count: x.rank)
-            if x.rank >= 2 { index[1] = positions }
+            let axis = context.layout.positionAxis
+            if x.rank > axis {
+                guard let local = context.positionsInThisPass(positions, count: x.shape[axis]) else { return x }
+                index[axis] = local
+            }
             return x.replacing(index, with: x.selecting(index) + coefficient * vector)
         }
     }
@@ -85,12 +110,12 @@ extension Hook {
     /// "artificial optogenetics". Works during training: the head's pattern then carries no
     /// gradient.
     public static func clampPattern(_ clamped: Head, to pattern: Tensor) -> Hook {
-        Hook(.pattern(clamped.layer)) { current, _ in
-            let n = current.shape[2]
-            guard pattern.rank == 2, pattern.shape[0] >= n, pattern.shape[1] >= current.shape[3] else {
-                throw HookError.shapeMismatch(hook: .pattern(clamped.layer), expected: [n, current.shape[3]], found: pattern.shape)
+        Hook(.pattern(clamped.layer)) { current, context in
+            let (offset, n) = (context.positionOffset, current.shape[2])
+            guard pattern.rank == 2, pattern.shape[0] >= offset + n, pattern.shape[1] >= current.shape[3] else {
+                throw HookError.shapeMismatch(hook: .pattern(clamped.layer), expected: [offset + n, current.shape[3]], found: pattern.shape)
             }
-            return current.replacing([.all, .at(clamped.head)], with: pattern[..<n, ..<current.shape[3]])
+            return current.replacing([.all, .at(clamped.head)], with: pattern[offset..<(offset + n), ..<current.shape[3]])
         }
     }
 
@@ -127,5 +152,18 @@ extension Tensor {
             for i in 0..<n { m[i * n + Swift.max(i - 1, 0)] = 1 }
         }
         return p
+    }
+}
+
+extension HookContext {
+    /// `index` over an activation `x` with its position axis read as absolute positions (see
+    /// ``positionsInThisPass(_:count:)``); nil when it selects none of this pass's positions.
+    func localIndex(_ index: [TensorIndex], in x: Tensor) -> [TensorIndex]? {
+        let axis = layout.positionAxis
+        guard positionOffset > 0, index.count > axis, axis < x.rank else { return index }
+        guard let local = positionsInThisPass(index[axis], count: x.shape[axis]) else { return nil }
+        var shifted = index
+        shifted[axis] = local
+        return shifted
     }
 }

@@ -22,7 +22,8 @@ public final class ForwardPass {
     /// Fires `point`: runs its hooks on `value` and any module spliced there, and returns the
     /// result. `value` is not computed when the plan resumes past this point.
     public func fire(_ point: HookPoint, _ value: @autoclosure () throws -> Tensor) throws -> Tensor {
-        var current = try hooks.fire(point, plan.resumed[point.name] ?? value(), positionOffset: plan.positionOffset)
+        var current = try hooks.fire(point, plan.resumed[point.name] ?? value(), positionOffset: plan.positionOffset,
+                                          step: plan.generationStep)
         for module in splices[point.name] ?? [] { current = try module(current, pass: self) }
         return current
     }

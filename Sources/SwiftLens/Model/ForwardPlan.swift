@@ -22,4 +22,11 @@ struct ForwardPlan {
     /// Activations this run takes instead of computing them — a sweep resuming from its base
     /// run. The point's computation is skipped; its hooks still run.
     var resumed: [HookName: Tensor] = [:]
+    /// Keys and values of earlier positions (generation): attention reads them beside the new
+    /// positions' and stages the new ones, which join the cache when the pass succeeds.
+    var keyValueCache: KeyValueCache?
+    /// Each row's next position after this pass (left padding with a cache), committed with it.
+    var pendingRowPositions: [Int]?
+    /// The generation step this pass is (0: the prompt), shown to hooks; nil outside generation.
+    var generationStep: Int?
 }

@@ -212,6 +212,12 @@ public final class HookedTransformer: @unchecked Sendable {
         return ForwardPass(plan: plan, hooks: runner, splices: spliced, restrictedLayer: nil)
     }
 
+    /// A pass with `plan` that reuses an already resolved `runner` (generation resolves its
+    /// hooks once, so per-call hook storage lasts the whole generation).
+    func makePass(runner: HookRunner, plan: ForwardPlan) -> ForwardPass {
+        ForwardPass(plan: plan, hooks: runner, splices: lock.withLock { splices }, restrictedLayer: nil)
+    }
+
     // MARK: Parameters
 
     /// Visits every parameter with its TransformerLens name and kind; `body` may replace it.

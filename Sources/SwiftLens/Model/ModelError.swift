@@ -2,6 +2,8 @@
 public enum ModelError: Error, CustomStringConvertible, Equatable {
     case emptyInput(shape: [Int])
     case sequenceTooLong(length: Int, contextLength: Int)
+    /// A cached pass would run past the context: `cached` positions plus `new` ones > n_ctx.
+    case contextExceeded(cached: Int, new: Int, contextLength: Int)
     case tokenOutOfRange(token: Int, batch: Int, position: Int, vocabulary: Int)
     case invalidTokensShape([Int])
     case invalidResidual(expected: [Int], found: [Int])
@@ -27,6 +29,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .emptyInput(shape): "empty input: tokens of shape \(shape); expected at least one sequence of one token"
         case let .sequenceTooLong(length, n): "sequence of \(length) tokens is longer than the model's context n_ctx = \(n)"
+        case let .contextExceeded(cached, new, n):
+            "\(cached) cached positions + \(new) new ones = \(cached + new) exceed the model's context n_ctx = \(n)"
         case let .tokenOutOfRange(token, b, p, v): "token id \(token) at batch \(b), position \(p) is outside the vocabulary 0..<\(v)"
         case let .invalidTokensShape(s): "tokens must be [batch, pos] (or [pos]); found shape \(s)"
         case let .invalidResidual(e, f): "residual input must have shape \(e); found \(f)"

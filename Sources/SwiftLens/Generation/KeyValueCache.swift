@@ -1,0 +1,130 @@
+import Foundation
+
+/// The keys and values of the positions a model has already read, per layer, so that the next
+/// forward pass reads only the new positions (generation's incremental decoding).
+///
+/// What is kept, per layer: keys and values [batch, cached_pos, kv_head, d_head] — grouped-query
+/// models keep their key-value heads, not the expanded ones — as attention uses them: after
+/// `hook_k` / `hook_v`, after rotary (`hook_rot_k`) and key smearing, so an edit a hook makes to
+/// a key or value persists for every later step. (TransformerLens keeps keys before rotary and
+/// re-rotates all of them each step; rotating once is cheaper and gives the same values.) Plus
+/// which cached positions are real (padding of a left-padded batch) and where each row's next
+/// position is.
+///
+/// Use one cache for one sequence batch: pass it to ``HookedTransformer/forward(_:cache:hooks:)``
+/// step after step, or let ``HookedTransformer/generate(_:options:hooks:onToken:)`` manage it.
+/// Not for concurrent use.
+public final class KeyValueCache {
+    /// Rows of the batch.
+    public let batch: Int
+    /// Positions cached so far (including padding).
+    public private(set) var length = 0
+    /// The context length of the model; `length` + new positions may not exceed it.
+    public let contextLength: Int
+    private var keys: [Tensor?]
+    private var values: [Tensor?]
+    /// Per layer, the last cached key before smearing (models with `smear_keys`, whose next
+    /// key mixes in the previous one).
+    private var lastUnsmearedKeys: [Tensor?]
+    /// What the pass in progress adds, per layer (committed when it finishes).
+    private var staged: [(keys: Tensor, values: Tensor)?]
+    private var stagedUnsmeared: [Tensor?]
+    /// [batch, length]: 1 for a real position, 0 for padding (nil: every position is real).
+    public private(set) var attentionMask: IntTensor?
+    /// Each row's next absolute position, when rows start at different places (left padding).
+    private var nextRowPositions: [Int]?
+
+    /// An empty cache for `batch` rows of a model with `layers` blocks and context `contextLength`.
+    public init(batch: Int, layers: Int, contextLength: Int) {
+        self.batch = batch
+        self.contextLength = contextLength
+        keys = Array(repeating: nil, count: layers)
+        values = Array(repeating: nil, count: layers)
+        lastUnsmearedKeys = Array(repeating: nil, count: layers)
+        staged = Array(repeating: nil, count: layers)
+        stagedUnsmeared = Array(repeating: nil, count: layers)
+    }
+
+    /// An empty cache for `model` and `batch` rows.
+    public convenience init(for model: HookedTransformer, batch: Int = 1) {
+        self.init(batch: batch, layers: model.config.nLayers, contextLength: model.config.nCtx)
+    }
+
+    /// The cached keys of `layer`, [batch, length, kv_head, d_head] (nil before the first pass).
+    public func keys(layer: Int) -> Tensor? { keys[layer] }
+
+    /// The cached values of `layer`, [batch, length, kv_head, d_head] (nil before the first pass).
+    public func values(layer: Int) -> Tensor? { values[layer] }
+
+    /// Bytes the cached keys and values hold.
+    public var byteCount: Int {
+        (keys + values).reduce(0) { $0 + ($1?.count ?? 0) } * MemoryLayout<Float>.size
+    }
+
+    // MARK: Planning a pass
+
+    /// The plan of a pass over `newPositions` positions of every row, `mask` [batch, new] saying
+    /// which are real (nil: all): the offset, the mask over cached + new positions and each
+    /// row's positions. Throws when the cache would outgrow the context.
+    func plan(newPositions: Int, mask: IntTensor?) throws -> ForwardPlan {
+        guard length + newPositions <= contextLength else {
+            throw ModelError.contextExceeded(cached: length, new: newPositions, contextLength: contextLength)
+        }
+        var plan = ForwardPlan()
+        plan.positionOffset = length
+        plan.keyValueCache = self
+        let needsMask = mask != nil || attentionMask != nil
+        guard needsMask else { return plan }
+        let newMask = mask ?? IntTensor(shape: [batch, newPositions], values: Array(repeating: 1, count: batch * newPositions))
+        let full = attentionMask.map { IntTensor.concatenate([$0, newMask], axis: 1) } ?? newMask
+        plan.attentionMask = full
+        // Each row's positions continue from its own count of real tokens.
+        var next = nextRowPositions ?? Array(repeating: 0, count: batch)
+        var positions = [Int](repeating: 0, count: batch * newPositions)
+        let m = newMask.scalars
+        for b in 0..<batch {
+            for p in 0..<newPositions where m[b * newPositions + p] != 0 {
+                positions[b * newPositions + p] = next[b]
+                next[b] += 1
+            }
+        }
+        plan.rowPositions = IntTensor(shape: [batch, newPositions], values: positions)
+        plan.pendingRowPositions = next
+        return plan
+    }
+
+    /// Makes a finished pass's keys, values, mask and row positions part of the cache.
+    func commit(_ plan: ForwardPlan, newPositions: Int) {
+        for layer in keys.indices {
+            if let k = staged[layer] { keys[layer] = k.keys; values[layer] = k.values }
+            if let key = stagedUnsmeared[layer] { lastUnsmearedKeys[layer] = key }
+        }
+        discardStaged()
+        length += newPositions
+        if let mask = plan.attentionMask { attentionMask = mask }
+        if let next = plan.pendingRowPositions { nextRowPositions = next }
+    }
+
+    /// Forgets what a pass that failed (a hook threw) staged: the cache stays as it was.
+    func discardStaged() {
+        staged = Array(repeating: nil, count: keys.count)
+        stagedUnsmeared = Array(repeating: nil, count: keys.count)
+    }
+
+    // MARK: Attention's side
+
+    /// Stages the new keys and values of `layer` ([batch, new, kv_head, d_head]) and returns
+    /// the whole sequence's (cached + new); they join the cache when the pass commits.
+    func append(layer: Int, keys newKeys: Tensor, values newValues: Tensor) -> (keys: Tensor, values: Tensor) {
+        let k = keys[layer].map { Tensor.concatenate([$0, newKeys.detached], axis: 1) } ?? newKeys.detached
+        let v = values[layer].map { Tensor.concatenate([$0, newValues.detached], axis: 1) } ?? newValues.detached
+        staged[layer] = (k, v)
+        return (k, v)
+    }
+
+    /// The last key of `layer` before smearing, [batch, 1, kv_head, d_head] (nil at the start).
+    func lastUnsmearedKey(layer: Int) -> Tensor? { lastUnsmearedKeys[layer] }
+
+    /// Stages the last unsmeared key of this pass for `layer`.
+    func stageLastUnsmearedKey(_ key: Tensor, layer: Int) { stagedUnsmeared[layer] = key.detached }
+}
