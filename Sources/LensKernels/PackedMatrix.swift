@@ -141,7 +141,11 @@ public func sgemm(m: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, p
         }
         return
     }
-    let workers = 2 * m * n * k >= gemmParallelThreshold ? min(threads ?? KernelThreads.count, 2) : 1
+    // One to four rows are bound by reading B, not by arithmetic: they are split across the
+    // workers once B is large enough to outweigh a dispatch (~128 KB), where the flop count
+    // alone would keep a token's 576×1536 product on one core (half the memory bandwidth).
+    let parallel = m <= 4 ? k * n >= 1 << 15 : 2 * m * n * k >= gemmParallelThreshold
+    let workers = parallel ? min(threads ?? KernelThreads.count, 2) : 1
     if m <= 4 {
         let split = workers > 1 && n >= 64 ? workers : 1
         let (sa, sc) = (SendablePointer(UnsafeMutablePointer(mutating: a)), SendablePointer(c))

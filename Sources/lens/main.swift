@@ -5,7 +5,7 @@ import SwiftLens
 /// Every command's option table, in the order `lens help` lists them.
 let commands: [OptionTable] = [DemoCommand.options] + BenchCommand.suites.map(\.table)
     + [CacheCommand.options, TrainCommand.options, SweepCommands.ablateOptions, SweepCommands.patchOptions,
-       SweepCommands.mergeOptions, ScoresCommand.options, FuzzCommand.options, TokenizeCommand.options]
+       SweepCommands.mergeOptions, ScoresCommand.options, FuzzCommand.options, TokenizeCommand.options, GenerateCommand.options]
 
 /// `lens help`: each command's usage line (every option) and what it does.
 let overview = "usage: lens <command> [options]   (lens <command> --help describes each option and its default)\n\ncommands:\n"
@@ -40,6 +40,7 @@ func run(_ words: [String]) throws {
     case "cache": try runCommand(CacheCommand.options, rest, CacheCommand.run)
     case "fuzz": try runCommand(FuzzCommand.options, rest, FuzzCommand.run)
     case "tokenize": try runCommand(TokenizeCommand.options, rest, TokenizeCommand.run)
+    case "generate": try runCommand(GenerateCommand.options, rest, GenerateCommand.run)
     case "help", "--help", "-h": print(overview)
     default: throw UsageError(description: "unknown command \(command)")
     }
