@@ -17,13 +17,13 @@ enum HuggingFaceConfigMutator {
     static let gpt2Ints = ["n_embd", "n_head", "n_layer", "n_positions", "n_ctx", "n_inner", "vocab_size"]
     static let gpt2Floats = ["layer_norm_epsilon"]
     static let gpt2Bools = ["scale_attn_weights", "scale_attn_by_inverse_layer_idx", "tie_word_embeddings"]
-    static let gpt2Choices = ["activation_function": Activation.allCases.map(\.rawValue), "model_type": ["gpt2"]]
+    static let gpt2Choices = ["activation_function": Activation.elementwise.map(\.rawValue), "model_type": ["gpt2"]]
 
     static let llamaInts = ["hidden_size", "num_attention_heads", "num_key_value_heads", "head_dim", "intermediate_size",
                             "num_hidden_layers", "max_position_embeddings", "vocab_size"]
     static let llamaFloats = ["rms_norm_eps", "rope_theta"]
     static let llamaBools = ["mlp_bias", "attention_bias", "tie_word_embeddings"]
-    static let llamaChoices = ["hidden_act": Activation.allCases.map(\.rawValue), "model_type": ["llama"], "rope_type": ["default"]]
+    static let llamaChoices = ["hidden_act": Activation.elementwise.map(\.rawValue), "model_type": ["llama"], "rope_type": ["default"]]
 
     static func mutate(_ base: FuzzCorpus.Base, _ kind: Kind, _ rng: inout RandomGenerator) -> Mutation {
         var files = base.files

@@ -168,8 +168,17 @@ enum TransformerLensConfigMutator {
             default: return .invalid
             }
         case "act_fn":
+            // solu_ln brings a LayerNorm over d_mlp with weights `mlp.ln.w`, `mlp.ln.b` in an LN
+            // model; it is refused in a gated MLP.
+            let normalization = cfg["normalization_type"] == nil ? "LN" : cfg["normalization_type"] as? String
+            let gated = (cfg["gated_mlp"] as? Bool) ?? false
+            func mlpNormWeights(_ act: String?) -> Bool { act == "solu_ln" && normalization == "LN" }
             switch kind {
-            case let .string(s): return choiceFields[field]!.contains(s) ? .valid : .invalid
+            case let .string(s):
+                guard choiceFields[field]!.contains(s) else { return .invalid }
+                if attnOnly { return .valid }
+                if gated && s == "solu_ln" { return .invalid }
+                return mlpNormWeights(s) == mlpNormWeights(cfg["act_fn"] as? String) ? .valid : .invalid
             case .remove, .null: return attnOnly ? .valid : .invalid
             default: return .invalid
             }

@@ -54,6 +54,13 @@ extension Tensor {
                             { LensKernels.softmaxBackward($0, $1, $2, rows: $3, n: $4, causalQueries: queries) })
     }
 
+    /// SoLU, x ⊙ softmax(x) along `axis` (TransformerLens's `solu`). Its gradient is the
+    /// product rule over the two factors: g ⊙ softmax(x) (the identity term) plus the softmax
+    /// Jacobian applied to g ⊙ x.
+    public func solu(axis: Int = -1) -> Tensor {
+        self * softmax(axis: axis)
+    }
+
     /// log(softmax) along `axis`, computed stably as x − logsumexp(x).
     public func logSoftmax(axis: Int = -1) -> Tensor {
         rowOperation(axis: axis, { LensKernels.logSoftmaxForward($0, $1, rows: $2, n: $3) },

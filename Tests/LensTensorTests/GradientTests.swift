@@ -56,6 +56,8 @@ import Testing
         checkGradients([x], "logSoftmax") { $0[0].logSoftmax() }
         checkGradients([x], "logSoftmax axis 0") { $0[0].logSoftmax(axis: 0) }
         checkGradients([x], "logSumExp") { $0[0].logSumExp() }
+        checkGradients([x], "solu") { $0[0].solu() }
+        checkGradients([x], "solu axis 0") { $0[0].solu(axis: 0) }
         checkGradients([random([2, 3, 4], seed: 31)], "logSumExp axis 1") { $0[0].logSumExp(axis: 1, keepDims: true) }
         let targets = IntTensor([[0, 6, 3], [2, 2, 5]])
         checkGradients([random([2, 3, 7], seed: 32, low: -2, high: 2)], "crossEntropy") { $0[0].crossEntropy(targets: targets) }

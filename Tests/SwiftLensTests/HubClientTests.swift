@@ -196,14 +196,124 @@ import Testing
         #expect(try Self.logits(model) == Self.logits(HookedTransformer.load(directory: Fixtures.url("hf/gpt2tiny"))))
         #expect(server.requests.contains { $0.method == "HEAD" && $0.path.hasSuffix("/resolve/\(server.commit)/model.safetensors") })
     }
-}
 
-/// Progress reports collected from any thread.
-final class ProgressLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var list: [HubProgress] = []
-    var entries: [HubProgress] { lock.lock(); defer { lock.unlock() }; return list }
-    func add(_ progress: HubProgress) { lock.lock(); list.append(progress); lock.unlock() }
+    // MARK: One GGUF file of a repo
+
+    static let ggufRepo = "test-org/llamatiny-gguf"
+    static let ggufFixture = Fixtures.url("gguf/llamatiny.gguf")
+
+    /// A repo holding the GGUF fixture (LFS) at its root and again in a folder, and a README (git).
+    static func ggufServer() throws -> HubTestServer {
+        let bytes = try Data(contentsOf: ggufFixture)
+        return try HubTestServer(repo: ggufRepo, files: ["llamatiny.gguf": (bytes, true), "Q8/llamatiny-q8.gguf": (bytes, true),
+                                                         "README.md": (Data("# llamatiny\n".utf8), false)])
+    }
+
+    @Test func ggufFileDownloadsIntoTheCacheAndLoadsLikeTheLocalFile() throws {
+        let cache = try Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let server = try Self.ggufServer()
+        defer { server.stop() }
+        let client = Self.client(server, cache: cache)
+        let seen = ProgressLog()
+        let model = try HookedTransformer.fromPretrained(Self.ggufRepo, file: "llamatiny.gguf", client: client, progress: seen.add)
+        let reference = try HookedTransformer.load(gguf: Self.ggufFixture)
+        #expect(model.config == reference.config && model.config.nLayers == 2 && model.config.gatedMLP)
+        #expect(model.stateDict == reference.stateDict)
+        #expect(try Self.logits(model) == Self.logits(reference))
+
+        // Layout: refs/main, the blob under its SHA-256 (an LFS file), the snapshot linking it.
+        let folder = cache.appendingPathComponent("models--test-org--llamatiny-gguf")
+        let sha = try SHA256.hexDigest(ofFileAt: Self.ggufFixture)
+        #expect(try String(contentsOf: folder.appendingPathComponent("refs/main"), encoding: .utf8) == server.commit)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("blobs").path) == [sha])
+        let snapshot = folder.appendingPathComponent("snapshots/\(server.commit)")
+        let file = snapshot.appendingPathComponent("llamatiny.gguf")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: file.path) == "../../blobs/\(sha)")
+        #expect(try Data(contentsOf: file) == Data(contentsOf: Self.ggufFixture))
+        // Only that file was asked for: no config.json, tokenizer.json or weights of a model directory.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: snapshot.path) == ["llamatiny.gguf"])
+        let requests = server.requests
+        #expect(requests.allSatisfy { $0.path.hasSuffix("/llamatiny.gguf") || $0.path == "/cdn/\(sha)" }, "\(requests.map(\.path))")
+        #expect(requests.filter { $0.method == "GET" && $0.path == "/cdn/\(sha)" }.count == 1)
+        let size = Int64(try Data(contentsOf: Self.ggufFixture).count)
+        #expect(seen.entries.contains { $0.file == "llamatiny.gguf" && $0.completedBytes == size && $0.totalBytes == size })
+
+        // Again, processed: the cached blob is used (a HEAD, no second transfer); the result is
+        // the local file's processed model.
+        let processed = try HookedTransformer.fromPretrained(Self.ggufRepo, file: "llamatiny.gguf", process: true, client: client)
+        #expect(try Self.logits(processed) == Self.logits(reference.processed()))
+        // The same bytes under another path in a folder: linked to the same blob, not fetched again.
+        let nested = try HookedTransformer.fromPretrained(Self.ggufRepo, file: "Q8/llamatiny-q8.gguf", client: client)
+        #expect(try Self.logits(nested) == Self.logits(reference))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: snapshot.appendingPathComponent("Q8/llamatiny-q8.gguf").path)
+            == "../../../blobs/\(sha)")
+        #expect(server.requests.filter { $0.method == "GET" && $0.path.hasPrefix("/cdn/") }.count == 1)
+        // A commit hash as the revision, already cached: no request at all.
+        let before = server.requests.count
+        let pinned = try HookedTransformer.fromPretrained(Self.ggufRepo, file: "llamatiny.gguf", revision: server.commit, client: client)
+        #expect(try Self.logits(pinned) == Self.logits(reference))
+        #expect(server.requests.count == before)
+    }
+
+    @Test func ggufOfflineReusesTheCache() throws {
+        let cache = try Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let server = try Self.ggufServer()
+        let online = try HookedTransformer.fromPretrained(Self.ggufRepo, file: "llamatiny.gguf", client: Self.client(server, cache: cache))
+        let endpoint = server.endpoint.absoluteString
+        server.stop()
+        let offlineClient = Self.client(nil, cache: cache, extra: ["HF_HUB_OFFLINE": "1", "HF_ENDPOINT": endpoint])
+        let seen = ProgressLog()
+        let offline = try HookedTransformer.fromPretrained(Self.ggufRepo, file: "llamatiny.gguf", client: offlineClient, progress: seen.add)
+        #expect(try Self.logits(offline) == Self.logits(online))
+        #expect(try Self.logits(offline) == Self.logits(HookedTransformer.load(gguf: Self.ggufFixture)))
+        #expect(seen.entries.contains { $0.file == "llamatiny.gguf" })
+        // A file of the repo that was never downloaded: not in the cache, said so.
+        #expect {
+            try HookedTransformer.fromPretrained(Self.ggufRepo, file: "Q8/llamatiny-q8.gguf", client: offlineClient)
+        } throws: { error in
+            guard case HubError.notCached(let repo, _, let file, _, _) = error else { return false }
+            let text = "\(error)"
+            return repo == Self.ggufRepo && file == "Q8/llamatiny-q8.gguf" && text.contains("HF_HUB_OFFLINE")
+                && text.contains("snapshots/\(server.commit)/Q8/llamatiny-q8.gguf does not exist")
+        }
+    }
+
+    @Test func missingOrInvalidGGUFFilesAreClearErrors() throws {
+        let cache = try Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let server = try Self.ggufServer()
+        defer { server.stop() }
+        let client = Self.client(server, cache: cache)
+        // Not in the repo: a 404 naming the file, the repo and the revision.
+        #expect {
+            try HookedTransformer.fromPretrained(Self.ggufRepo, file: "llamatiny-Q4_K_M.gguf", client: client)
+        } throws: { error in
+            guard case HubError.notFound(let url, let repo, let revision, let file) = error else { return false }
+            return file == "llamatiny-Q4_K_M.gguf" && repo == Self.ggufRepo && revision == "main"
+                && url.path.hasSuffix("/resolve/main/llamatiny-Q4_K_M.gguf")
+                && "\(error)".contains("not found (404): no file 'llamatiny-Q4_K_M.gguf' in repo '\(Self.ggufRepo)'")
+        }
+        // No such repo or revision.
+        #expect(throws: HubError.self) { try HookedTransformer.fromPretrained("test-org/absent", file: "llamatiny.gguf", client: client) }
+        #expect {
+            try HookedTransformer.fromPretrained(Self.ggufRepo, file: "llamatiny.gguf", revision: "v9", client: client)
+        } throws: { error in
+            guard case HubError.notFound(_, _, let revision, _) = error else { return false }
+            return revision == "v9"
+        }
+        // Downloaded, but not a GGUF file: the reader's error names the cached file.
+        #expect {
+            try HookedTransformer.fromPretrained(Self.ggufRepo, file: "README.md", client: client)
+        } throws: { error in
+            guard case GGUFError.badMagic(let path, _) = error else { return false }
+            return path.hasSuffix("snapshots/\(server.commit)/README.md")
+        }
+        // Nothing was left half-written.
+        let blobs = cache.appendingPathComponent("models--test-org--llamatiny-gguf/blobs")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: blobs.path).allSatisfy { !$0.hasSuffix(".incomplete") })
+    }
 
     /// `lens` takes a Hugging Face repo id where it takes a model: `lens cache` on the local hub
     /// (HF_ENDPOINT and HF_HUB_CACHE set in the child process only).
@@ -221,4 +331,12 @@ final class ProgressLog: @unchecked Sendable {
         #expect(run.status == 0, "\(run.combined)")
         #expect(try SafetensorsFile(contentsOf: out).entries["blocks.0.hook_resid_post"] != nil)
     }
+}
+
+/// Progress reports collected from any thread.
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [HubProgress] = []
+    var entries: [HubProgress] { lock.lock(); defer { lock.unlock() }; return list }
+    func add(_ progress: HubProgress) { lock.lock(); list.append(progress); lock.unlock() }
 }

@@ -185,6 +185,39 @@ import Testing
         }
     }
 
+    // MARK: GGUF
+
+    /// `gguf/llamatiny.gguf` is this LLaMA fixture as llama.cpp's converter stores it
+    /// (`Scripts/make_gguf_model.py`: q/k rows permuted per head; F16 attention and embedding,
+    /// Q8_0 MLP and head, F32 norms). It loads to the same config and to the fixture's weights
+    /// within each storage type's rounding — the q/k permutation undone — and to nearly its logits
+    /// (the same next-token choices).
+    @Test func ggufOfTheLlamaFixtureLoadsToItsRoundedWeights() throws {
+        let hf = try HookedTransformer.load(directory: Fixtures.url(Self.llama))
+        let gguf = try HookedTransformer.load(gguf: Fixtures.url("gguf/llamatiny.gguf"))
+        var config = gguf.config
+        config.modelName = hf.config.modelName
+        #expect(config == hf.config)
+        let (a, b) = (hf.stateDict, gguf.stateDict)
+        #expect(Set(a.keys) == Set(b.keys))
+        for (name, original) in a {
+            let (x, y) = (original.scalars, b[name]!.scalars)
+            let q8 = name.contains("mlp.") || name.hasPrefix("unembed.")
+            let norm = name.contains("ln") && name.hasSuffix(".w")
+            // F16: half an ulp of 11 bits; Q8_0: half a step of a 32-block's scale max|w|/127.
+            let largest = x.map(abs).max()!
+            // (F16 subnormals, below 2^-14, are spaced 2^-24 apart.)
+            let worst = zip(x, y).map { abs($0 - $1) - (norm ? 0 : q8 ? largest / 254 * 1.01 : 0x1p-11 * abs($0) + 0x1p-25) }.max()!
+            #expect(worst <= 0, "\(name): \(worst) beyond the rounding of its storage type")
+            if hf.parameterKinds[name] == .weight { #expect(x != y, "\(name) was not rounded") }
+        }
+        let tokens = IntTensor([[1, 5, 9, 2, 7, 3, 44, 0]])
+        let (ha, ga) = (try hf(tokens), try gguf(tokens))
+        // The Q8_0 MLP and head move logits of up to ±4.5 by up to 0.07.
+        #expect(ga.isApproximatelyEqual(to: ha, absoluteTolerance: 0.1, relativeTolerance: 0))
+        #expect(ga.argmax(axis: -1) == ha.argmax(axis: -1))
+    }
+
     // MARK: Rotary base
 
     /// transformers 5 writes `rope_parameters.rope_theta`; older configs a top-level `rope_theta`;

@@ -123,6 +123,9 @@ import Testing
     @Test func gpt2UnknownOrUnsupportedValuesAreNamed() throws {
         let act = try Checkpoint("hf/gpt2tiny", config: Self.set("activation_function", "5"))
         #expect(Self.message { try act.load() }.contains("\"activation_function\": in \(act.configPath): expected one of the strings gelu_new"))
+        // SoLU is TransformerLens's own (its norm has no Hugging Face weights): not a GPT-2 activation.
+        let solu = try Checkpoint("hf/gpt2tiny", config: Self.set("activation_function", "\"solu_ln\""))
+        #expect(Self.message { try solu.load() }.contains("activation_function"))
         let cross = try Checkpoint("hf/gpt2tiny", config: Self.set("add_cross_attention", "true"))
         #expect(Self.message { try cross.load() }.contains("add_cross_attention"))
         let missing = try Checkpoint("hf/gpt2tiny", config: { $0.replacingOccurrences(of: "\"n_layer\": 2,", with: "") })

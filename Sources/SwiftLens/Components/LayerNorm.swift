@@ -2,7 +2,8 @@
 /// (without), RMSNorm (`RMS`, with weight) and `RMSPre` (without).
 ///
 /// Hooks: `hook_scale` [batch, pos, 1] = √(var + eps) (LayerNorm, after centring) or
-/// √(mean(x²) + eps) (RMS); `hook_normalized` [batch, pos, d_model]. **2.x semantics:** for
+/// √(mean(x²) + eps) (RMS); `hook_normalized` [batch, pos, d_model] ([batch, pos, d_mlp] for the
+/// `mlp.ln` of a `solu_ln` MLP, which normalises the neurons). **2.x semantics:** for
 /// LayerNorm `hook_normalized` includes the weight and bias (TransformerLens 3+ moved it before
 /// them); for RMSNorm it is before the weight in both, and the norm returns it times the weight.
 ///
@@ -14,24 +15,25 @@
 /// ``folded(weight:bias:)`` are what analyses and the sweep's closed forms build on.
 public struct LayerNorm {
     public let kind: HookedTransformerConfig.Normalization
-    /// `w`, [d_model] (LN and RMS).
+    /// `w`, [d_model] (LN and RMS; [d_mlp] for `mlp.ln`).
     public var w: Tensor?
-    /// `b`, [d_model] (LN only).
+    /// `b`, [d_model] (LN only; [d_mlp] for `mlp.ln`).
     public var b: Tensor?
     public let eps: Float
     /// `…hook_scale` [batch, pos, 1].
     public let scalePoint: HookPoint
-    /// `…hook_normalized` [batch, pos, d_model].
+    /// `…hook_normalized` [batch, pos, d_model] ([batch, pos, d_mlp] for `mlp.ln`).
     public let normalizedPoint: HookPoint
 
     /// A norm of `kind` over `width` features whose hook points are `prefix.hook_scale` and
-    /// `prefix.hook_normalized` (`prefix` also names its parameters: `blocks.0.ln1.w`).
+    /// `prefix.hook_normalized` (`prefix` also names its parameters: `blocks.0.ln1.w`);
+    /// `normalizedLayout` is the layout of `hook_normalized` (`.neurons` for `mlp.ln`).
     init(kind: HookedTransformerConfig.Normalization, width: Int, eps: Float, prefix: String,
-         parameters: ParameterSource) throws {
+         normalizedLayout: ActivationLayout = .residual, parameters: ParameterSource) throws {
         self.kind = kind
         self.eps = eps
         scalePoint = HookPoint(HookName(prefix + ".hook_scale"), .scale)
-        normalizedPoint = HookPoint(HookName(prefix + ".hook_normalized"), .residual)
+        normalizedPoint = HookPoint(HookName(prefix + ".hook_normalized"), normalizedLayout)
         w = kind == .layerNorm || kind == .rms ? try parameters(prefix + ".w", .normWeight, [width]) : nil
         b = kind == .layerNorm ? try parameters(prefix + ".b", .normBias, [width]) : nil
     }
@@ -41,7 +43,7 @@ public struct LayerNorm {
     /// The norm's hook points in firing order.
     var hookPoints: [HookPoint] { [scalePoint, normalizedPoint] }
 
-    /// Applies the norm to [..., d_model], firing the two hooks.
+    /// Applies the norm to [..., width], firing the two hooks.
     func callAsFunction(_ x: Tensor, pass: ForwardPass) throws -> Tensor {
         let normalized: Tensor
         if pass.needsGraph(scalePoint.name) {

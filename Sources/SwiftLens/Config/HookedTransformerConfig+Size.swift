@@ -95,6 +95,9 @@ extension HookedTransformerConfig {
             terms += [block("mlp.W_in", d, m), block("mlp.b_in", m)]
             if gatedMLP { terms.append(block("mlp.W_gate", d, m)) }
             terms += [block("mlp.W_out", m, d), block("mlp.b_out", d)]
+            if actFn?.isLayerNormActivation == true {
+                terms += norm(normalizationType == .layerNorm ? .layerNorm : .layerNormPre) { block("mlp.ln.\($0)", m) }
+            }
         }
         var finalKind = normalizationType
         if finalRMS, let k = finalKind { finalKind = (k == .layerNorm || k == .rms) ? .rms : .rmsPre }

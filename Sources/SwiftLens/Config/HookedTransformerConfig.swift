@@ -336,6 +336,11 @@ public struct HookedTransformerConfig: Codable, Equatable, Sendable {
         if !attnOnly {
             try positive(dMLP, "d_mlp")
             if actFn == nil { throw ConfigError.invalid(field: "act_fn", reason: "an MLP model needs an activation function") }
+            // TransformerLens's gated MLP with solu_ln drops W_in (and hook_pre_linear) altogether.
+            if gatedMLP, let actFn, actFn.isLayerNormActivation {
+                throw ConfigError.unsupported(field: "act_fn", value: "\"\(actFn.rawValue)\" with gated_mlp",
+                                              supported: "an activation without a norm in a gated MLP")
+            }
         }
         if let kv = nKeyValueHeads {
             try positive(kv, "n_key_value_heads")

@@ -68,17 +68,22 @@ public struct HookName: Hashable, Comparable, Sendable, ExpressibleByStringLiter
     public static func mlpPre(_ layer: Int) -> HookName { block(layer, "mlp.hook_pre") }
     /// `blocks.L.mlp.hook_pre_linear` [batch, pos, d_mlp] (gated MLPs).
     public static func mlpPreLinear(_ layer: Int) -> HookName { block(layer, "mlp.hook_pre_linear") }
+    /// `blocks.L.mlp.hook_mid` [batch, pos, d_mlp]: solu(pre), before the MLP's LayerNorm
+    /// (`solu_ln` models).
+    public static func mlpMid(_ layer: Int) -> HookName { block(layer, "mlp.hook_mid") }
     /// `blocks.L.mlp.hook_post` [batch, pos, d_mlp]: the neuron activations.
     public static func mlpPost(_ layer: Int) -> HookName { block(layer, "mlp.hook_post") }
 
     /// Which normalisation a `hook_scale` / `hook_normalized` belongs to.
     public enum Norm: String, Sendable {
         case ln1, ln2
+        /// The MLP's own LayerNorm over d_mlp (`solu_ln` models): `blocks.L.mlp.ln.hook_…`.
+        case mlpLN = "mlp.ln"
     }
 
-    /// `blocks.L.ln1.hook_scale` (or ln2) [batch, pos, 1].
+    /// `blocks.L.ln1.hook_scale` (or ln2, mlp.ln) [batch, pos, 1].
     public static func scale(_ layer: Int, _ norm: Norm) -> HookName { block(layer, "\(norm.rawValue).hook_scale") }
-    /// `blocks.L.ln1.hook_normalized` (or ln2) [batch, pos, d_model].
+    /// `blocks.L.ln1.hook_normalized` (or ln2) [batch, pos, d_model]; mlp.ln: [batch, pos, d_mlp].
     public static func normalized(_ layer: Int, _ norm: Norm) -> HookName { block(layer, "\(norm.rawValue).hook_normalized") }
     /// `ln_final.hook_scale` [batch, pos, 1].
     public static let finalScale: HookName = "ln_final.hook_scale"

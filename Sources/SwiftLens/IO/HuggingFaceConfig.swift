@@ -95,9 +95,9 @@ struct HuggingFaceConfig {
     /// The activation named by `key`, `fallback` when absent.
     func activation(_ key: String, default fallback: Activation) throws -> Activation {
         guard let v = value(key) else { return fallback }
-        let supported = Activation.allCases.map(\.rawValue).joined(separator: ", ")
+        let supported = Activation.elementwise.map(\.rawValue).joined(separator: ", ")
         guard let name = v.string else { throw invalid(key, expected: "one of the strings \(supported)", found: v.summary) }
-        guard let act = Activation(rawValue: name) else {
+        guard let act = Activation(rawValue: name), act.kernel != nil else {
             throw ConfigError.unsupported(field: key, value: "\"\(name)\" (in \(path))", supported: supported)
         }
         return act

@@ -2,8 +2,8 @@
 /// activations: the model computes the same function, in a basis that is easier to read.
 ///
 /// - **fold_ln**: each LayerNorm's weight (and bias) is folded into the matrices that read its
-///   output (W_Q/W_K/W_V, W_in/W_gate, W_U), whose d_model axis is then centred; the norms become
-///   `LNPre`. RMS models fold only the weights (`RMSPre`), with no bias fold and no centring.
+///   output (W_Q/W_K/W_V, W_in/W_gate, W_U, and W_out/b_out for the `mlp.ln` of `solu_ln`), whose
+///   normalised axis (d_model; d_mlp for W_out) is then centred; the norms become `LNPre`. RMS models fold only the weights (`RMSPre`), with no bias fold and no centring.
 /// - **center_writing_weights**: W_E, W_pos, W_O, b_O, W_out, b_out lose their mean over d_model
 ///   (LayerNorm models without `final_rms` only): the residual stream becomes mean-zero.
 /// - **center_unembed**: W_U and b_U lose their mean over the vocabulary; logits shift by a
@@ -78,6 +78,15 @@ public struct WeightProcessing: Sendable {
             let wIn = sd["\(p).mlp.W_in"]! * w2.reshaped(-1, 1)
             sd["\(p).mlp.W_in"] = center ? centered(wIn, axis: 0) : wIn
             if c.gatedMLP { sd["\(p).mlp.W_gate"] = sd["\(p).mlp.W_gate"]! * w2.reshaped(-1, 1) }
+            // solu_ln's LayerNorm over d_mlp (an LN model's only) into W_out and b_out; W_out is
+            // then centred over d_mlp, which the LNPre output has zero mean over.
+            if let wL = sd.removeValue(forKey: "\(p).mlp.ln.w") {
+                if let bL = sd.removeValue(forKey: "\(p).mlp.ln.b") {
+                    sd["\(p).mlp.b_out"] = sd["\(p).mlp.b_out"]! + (sd["\(p).mlp.W_out"]! * bL.reshaped(-1, 1)).sum(axis: 0)
+                }
+                let wOut = sd["\(p).mlp.W_out"]! * wL.reshaped(-1, 1)
+                sd["\(p).mlp.W_out"] = center ? centered(wOut, axis: 0) : wOut
+            }
         }
         let wF = sd.removeValue(forKey: "ln_final.w")!
         if !c.finalRMS && biases, let bF = sd.removeValue(forKey: "ln_final.b") {

@@ -11,7 +11,7 @@ import Foundation
 /// ```
 ///
 /// Architectures: attention-only, GPT-2 style (LayerNorm, learned positions, gelu_new / gelu /
-/// relu / silu), LLaMA style (RMSNorm, rotary with either pairing and partial `rotary_dim`,
+/// relu / silu / solu / solu_ln), LLaMA style (RMSNorm, rotary with either pairing and partial `rotary_dim`,
 /// gated MLP, grouped-query attention), shortformer positions; normalisation LN, LNPre, RMS,
 /// RMSPre or none.
 ///
@@ -121,7 +121,8 @@ public final class HookedTransformer: @unchecked Sendable {
                                      parameters: parameters)
             let ln2 = c.attnOnly ? nil : try norm(c.normalizationType, "blocks.\(l).ln2")
             let mlp = c.attnOnly ? nil : try MLP(layer: l, width: d, hidden: c.dMLP, gated: c.gatedMLP,
-                                                 activation: c.actFn ?? .relu, parameters: parameters)
+                                                 activation: c.actFn ?? .relu, normalization: c.normalizationType,
+                                                 eps: c.eps, parameters: parameters)
             return TransformerBlock(layer: l, ln1: ln1, attn: attn, ln2: ln2, mlp: mlp, parallel: c.parallelAttnMLP)
         }
         var finalKind = c.normalizationType
