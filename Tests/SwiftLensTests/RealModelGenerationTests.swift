@@ -72,4 +72,50 @@ struct RealModelGenerationTests {
             #expect(batch.newTokens[row] == Array(c.new_ids.prefix(16)), "row \(row)")
         }
     }
+
+    /// `lens generate` streams the greedy continuation (Hugging Face's text), and with
+    /// `--steer` (a vector file) and `--cache-out` changes the text and writes the activations
+    /// of the whole final sequence; bad `--steer` values are refused with the expected form.
+    @Test func lensGenerateStreamsSteersAndCaches() throws {
+        let gguf = try RealModel.smolLM2().path
+        let c = try Self.cases()[0]
+        let plain = try BuiltExecutable.run("lens", ["generate", gguf, "--prompt", c.prompt, "--max-new", "64"])
+        #expect(plain.status == 0, "\(plain.combined)")
+        #expect(plain.stdout == c.prompt + c.new_text, "\(plain.stdout)")
+        #expect(plain.stderr.contains("30 new tokens") && plain.stderr.contains("end of sequence"), "\(plain.stderr)")
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lens-generate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let vector = directory.appendingPathComponent("direction.safetensors")
+        try SafetensorsFile.write([("vector", .float(Tensor.randomNormal([576], seed: 1) * 8))], to: vector)
+        let acts = directory.appendingPathComponent("acts.safetensors")
+        let steered = try BuiltExecutable.run("lens", ["generate", gguf, "--prompt", c.prompt, "--max-new", "8",
+                                                       "--steer", "10:\(vector.path):1", "--cache-out", acts.path])
+        #expect(steered.status == 0, "\(steered.combined)")
+        let unsteered = c.prompt + (try HookedTransformer.load(RealModel.smolLM2()).toString(Array(c.new_ids.prefix(8))))
+        #expect(steered.stdout.hasPrefix(c.prompt) && steered.stdout != unsteered, "\(steered.stdout)")
+        let file = try SafetensorsFile(contentsOf: acts)
+        let length = try file.intTensor("tokens").shape[1]
+        #expect(file.entries["blocks.10.hook_resid_pre"]?.shape == [1, length, 576])
+        #expect(file.entries["blocks.3.attn.hook_pattern"]?.shape == [1, 9, length, length])
+
+        for (steer, message) in [("x:\(vector.path):1", "LAYER:VECTOR_FILE:SCALE"), ("40:\(vector.path):1", "outside 0..<30"),
+                                 ("3:/nonexistent.safetensors:2", "does not exist")] {
+            let bad = try BuiltExecutable.run("lens", ["generate", gguf, "--prompt", "Hi", "--steer", steer])
+            #expect(bad.status == 2 && bad.stderr.contains(message), "\(steer): \(bad.stderr)")
+        }
+    }
+
+    /// The README's generation lines, as written there.
+    @Test func readmeGeneration() throws {
+        let model = try HookedTransformer.load(RealModel.smolLM2())
+        let greedy = try model.generate("The capital of France is", options: GenerationOptions(maxNewTokens: 20))
+        #expect(greedy.text.hasPrefix(" Paris.\n\nThe answer is:"))
+        let direction = Tensor.randomNormal([576], seed: 2)
+        let steered = try model.generate("I think that my neighbour is", hooks: [.addVector(.residPre(10), direction, coefficient: 4)])
+        #expect(steered.newTokens[0].count > 0)
+        let (run, acts) = try model.generateWithCache("Once upon a time")
+        #expect(acts[.residPost(29)]?.shape == [1, run.tokens[0].count, 576])
+    }
 }
