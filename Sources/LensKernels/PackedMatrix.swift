@@ -20,15 +20,21 @@ public final class PackedMatrix: @unchecked Sendable {
 
     /// Packs B (`k`×`n`, row stride `ldb`, optionally in column groups — see
     /// `sgemm(columnGroups:)`). B is only read here; nothing refers to it afterwards.
-    public init(b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, columnGroups: (size: Int, stride: Int)? = nil) {
+    ///
+    /// With `transposed`, `b` holds Bᵀ: `n` rows of `k` (row stride `ldb`) — the layout of a
+    /// `nn.Linear` weight or of a tied unembedding read from the embedding — packed without a
+    /// transposed copy; ``unpack(into:)`` then writes B itself, k×n row-major.
+    public init(b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, columnGroups: (size: Int, stride: Int)? = nil,
+                transposed: Bool = false) {
+        precondition(!transposed || columnGroups == nil, "PackedMatrix: column groups of a transposed source are not supported")
         self.k = k
         self.n = n
-        self.ldb = ldb
+        self.ldb = transposed ? n : ldb
         self.groups = columnGroups
         paddedColumns = roundUp(n, nr)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, k * paddedColumns) * 4, alignment: 64)
         storage = raw.bindMemory(to: Float.self, capacity: max(1, k * paddedColumns))
-        let o = Operands(transA: false, transB: false, k: k, alpha: 1, a: SendablePointer(storage), lda: 0,
+        let o = Operands(transA: false, transB: transposed, k: k, alpha: 1, a: SendablePointer(storage), lda: 0,
                          b: SendablePointer(UnsafeMutablePointer(mutating: b)), ldb: ldb, beta: 0,
                          c: SendablePointer(storage), ldc: 0, groupSize: columnGroups?.size ?? 0,
                          groupStride: columnGroups?.stride ?? 0)

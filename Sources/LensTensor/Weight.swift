@@ -43,6 +43,17 @@ public struct Weight: @unchecked Sendable {
         storage = Storage(.plain(tensor))
     }
 
+    /// The `.matrix` weight `sourceᵀ` ([k, n] from `source` [n, k]), packed at once from
+    /// `source` without a transposed copy: a tied unembedding `W_U = W_Eᵀ` read from the
+    /// embedding it shares its values with.
+    public init(transposing source: Tensor) {
+        precondition(source.rank == 2, "Weight(transposing:): needs a matrix, got shape \(source.shape)")
+        let (n, k) = (source.shape[0], source.shape[1])
+        layout = .matrix
+        shape = [k, n]
+        storage = Storage(.packed(PackedMatrix(b: source.pointer, ldb: k, k: k, n: n, transposed: true)))
+    }
+
     /// The weight as TransformerLens shows it; a packed weight unpacks a fresh copy.
     public var tensor: Tensor {
         get { storage.plain(shape: shape, layout: layout) }

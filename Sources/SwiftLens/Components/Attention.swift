@@ -67,10 +67,10 @@ public struct Attention {
          divisor: Float, causal: Bool, rotary: Rotary?, parameters: ParameterSource) throws {
         let p = "blocks.\(layer).attn", kv = grouped ? "_" : ""
         let (h, d, dh) = (heads, width, headWidth)
-        query = Weight(try parameters(p + ".W_Q", .weight, [h, d, dh]), layout: .toHeads)
-        key = Weight(try parameters(p + ".\(kv)W_K", .weight, [keyValueHeads, d, dh]), layout: .toHeads)
-        value = Weight(try parameters(p + ".\(kv)W_V", .weight, [keyValueHeads, d, dh]), layout: .toHeads)
-        output = Weight(try parameters(p + ".W_O", .weight, [h, dh, d]), layout: .fromHeads)
+        query = try parameters.weight(p + ".W_Q", [h, d, dh], layout: .toHeads)
+        key = try parameters.weight(p + ".\(kv)W_K", [keyValueHeads, d, dh], layout: .toHeads)
+        value = try parameters.weight(p + ".\(kv)W_V", [keyValueHeads, d, dh], layout: .toHeads)
+        output = try parameters.weight(p + ".W_O", [h, dh, d], layout: .fromHeads)
         bQ = try parameters(p + ".b_Q", .bias, [h, dh])
         bK = try parameters(p + ".\(kv)b_K", .bias, [keyValueHeads, dh])
         bV = try parameters(p + ".\(kv)b_V", .bias, [keyValueHeads, dh])

@@ -33,10 +33,10 @@ public struct MLP {
         let p = "blocks.\(layer).mlp"
         self.layer = layer
         self.activation = activation
-        input = Weight(try parameters(p + ".W_in", .weight, [width, hidden]))
+        input = try parameters.weight(p + ".W_in", [width, hidden])
         bIn = try parameters(p + ".b_in", .bias, [hidden])
-        gate = gated ? Weight(try parameters(p + ".W_gate", .weight, [width, hidden])) : nil
-        output = Weight(try parameters(p + ".W_out", .weight, [hidden, width]))
+        gate = gated ? try parameters.weight(p + ".W_gate", [width, hidden]) : nil
+        output = try parameters.weight(p + ".W_out", [hidden, width])
         bOut = try parameters(p + ".b_out", .bias, [width])
         prePoint = HookPoint(.mlpPre(layer), .neurons)
         preLinearPoint = gated ? HookPoint(.mlpPreLinear(layer), .neurons) : nil

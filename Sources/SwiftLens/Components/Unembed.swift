@@ -6,7 +6,7 @@ public struct Unembed {
     public var bU: Tensor
 
     init(width: Int, vocabulary: Int, parameters: ParameterSource) throws {
-        unembedding = Weight(try parameters("unembed.W_U", .weight, [width, vocabulary]))
+        unembedding = try parameters.weight("unembed.W_U", [width, vocabulary])
         bU = try parameters("unembed.b_U", .bias, [vocabulary])
     }
 

@@ -175,8 +175,7 @@ enum HuggingFaceCheckpoint {
         func t(_ name: String) throws -> Tensor { try file.tensor("transformer." + name) }
         let (d, h, dh) = (c.dModel, c.nHeads, c.dHead)
         var sd: [String: Tensor] = [:]
-        let wte = try t("wte.weight")
-        sd["embed.W_E"] = wte
+        sd["embed.W_E"] = try t("wte.weight")
         sd["pos_embed.W_pos"] = try t("wpe.weight")[..<c.nCtx]
         for l in 0..<c.nLayers {
             let p = "h.\(l).", q = "blocks.\(l)."
@@ -195,8 +194,9 @@ enum HuggingFaceCheckpoint {
             sd[q + "mlp.W_out"] = try t(p + "mlp.c_proj.weight"); sd[q + "mlp.b_out"] = try t(p + "mlp.c_proj.bias")
         }
         sd["ln_final.w"] = try t("ln_f.weight"); sd["ln_final.b"] = try t("ln_f.bias")
-        // lm_head is usually tied to wte (and then not stored, or a copy Hugging Face ignores).
-        sd["unembed.W_U"] = (tied ? wte : try file.tensor("lm_head.weight")).transposed()
+        // lm_head is usually tied to wte (and then not stored, or a copy Hugging Face ignores):
+        // the loader derives W_U = W_Eᵀ (see ``HookedTransformer/tieUnembedding(_:processing:)``).
+        if !tied { sd["unembed.W_U"] = try file.tensor("lm_head.weight").transposed() }
         sd["unembed.b_U"] = .zeros([c.dVocabOut])
         return sd
     }
@@ -207,8 +207,7 @@ enum HuggingFaceCheckpoint {
         let (d, h, kv, dh) = (c.dModel, c.nHeads, c.keyValueHeads, c.dHead)
         let g = c.nKeyValueHeads == nil ? "" : "_"
         var sd: [String: Tensor] = [:]
-        let embedding = try t("model.embed_tokens.weight")
-        sd["embed.W_E"] = embedding
+        sd["embed.W_E"] = try t("model.embed_tokens.weight")
         for l in 0..<c.nLayers {
             let p = "model.layers.\(l).", q = "blocks.\(l)."
             sd[q + "ln1.w"] = try t(p + "input_layernorm.weight")
@@ -229,7 +228,8 @@ enum HuggingFaceCheckpoint {
             sd[q + "mlp.b_out"] = .zeros([d])
         }
         sd["ln_final.w"] = try t("model.norm.weight")
-        sd["unembed.W_U"] = (tied ? embedding : try t("lm_head.weight")).transposed()
+        // Tied: the loader derives W_U = W_Eᵀ (see ``HookedTransformer/tieUnembedding(_:processing:)``).
+        if !tied { sd["unembed.W_U"] = try t("lm_head.weight").transposed() }
         sd["unembed.b_U"] = .zeros([c.dVocabOut])
         return sd
     }

@@ -19,12 +19,27 @@ extension HookedTransformer {
     /// against the config before a weight is read.
     public static func load(gguf url: URL) throws -> HookedTransformer {
         let file = try GGUFFile(contentsOf: url)
-        let (config, dict) = try GGUFCheckpoint.stateDict(file)
+        var (config, dict) = try GGUFCheckpoint.stateDict(file)
         let tokenizer = try GGUFCheckpoint.tokenizer(file)
+        let prepared = tieUnembedding(&dict, processing: false)
         TensorMemory.releaseCachedBuffers()
-        let model = try HookedTransformer(config: config, stateDict: dict)
+        let model = try HookedTransformer(config: config, stateDict: dict, prepared: prepared)
         model.tokenizer = tokenizer
         return model
+    }
+
+    /// A tied unembedding, which the Hugging Face and GGUF conversions leave out of the state
+    /// dict (`unembed.W_U` absent, `embed.W_E` present): W_U = W_Eᵀ. A model used as loaded gets
+    /// it packed straight from W_E (one packed copy, no transposed one: ~113 MB less at the
+    /// peak of a SmolLM2 load); weight processing, which changes W_U, gets the transposed
+    /// tensor in the dict.
+    static func tieUnembedding(_ dict: inout [String: Tensor], processing: Bool) -> [String: Weight] {
+        guard dict["unembed.W_U"] == nil, let embedding = dict["embed.W_E"] else { return [:] }
+        if processing {
+            dict["unembed.W_U"] = embedding.transposed()
+            return [:]
+        }
+        return ["unembed.W_U": Weight(transposing: embedding)]
     }
 
     /// Loads a model directory in either layout:
@@ -57,11 +72,12 @@ extension HookedTransformer {
         var (config, dict) = HuggingFaceConfig.isHuggingFace(object)
             ? try HuggingFaceCheckpoint.stateDict(directory: directory, fields: object, configPath: configPath)
             : try transformerLensStateDict(directory: directory, configData: data)
+        let prepared = tieUnembedding(&dict, processing: process)
         if process { WeightProcessing.default.apply(config: &config, stateDict: &dict) }
         // Conversion intermediates (file tensors split, transposed or processed) went into the
         // buffer pool when freed; nothing reuses their sizes, so their pages go back now.
         TensorMemory.releaseCachedBuffers()
-        let model = try HookedTransformer(config: config, stateDict: dict)
+        let model = try HookedTransformer(config: config, stateDict: dict, prepared: prepared)
         // A Hugging Face directory's tokenizer.json, if any (it adds no BOS: its post-processor
         // is not applied, and GPT-2's and SmolLM2's add none).
         if let url = huggingFaceTokenizerFile(in: directory) {

@@ -60,9 +60,9 @@ public final class HookedTransformer: @unchecked Sendable {
         for declaration in try Self.parameterDeclarations(config).filter({ $0.kind == .weight }).sorted(by: { $0.name < $1.name }) {
             drawn[declaration.name] = Tensor.randomNormal(declaration.shape, std: config.initializerRange, using: &generator)
         }
-        try self.init(validatedConfig: config) { name, kind, shape in
+        try self.init(validatedConfig: config, parameters: ParameterSource { name, kind, shape in
             drawn.removeValue(forKey: name) ?? Self.freshParameters(name, kind, shape)
-        }
+        })
     }
 
     /// A model with the given TransformerLens state dict (TL parameter names and shapes), its
@@ -70,14 +70,27 @@ public final class HookedTransformer: @unchecked Sendable {
     /// Buffers TransformerLens keeps in its state dict (`attn.mask`, `attn.IGNORE`,
     /// `attn.rotary_sin/cos`) are ignored; any other unknown, missing or misshapen entry throws.
     public convenience init(config: HookedTransformerConfig, stateDict: [String: Tensor]) throws {
+        try self.init(config: config, stateDict: stateDict, prepared: [:])
+    }
+
+    /// A model from a state dict and weights `prepared` in a resident form of their own (a GGUF
+    /// file's quantised blocks), by TransformerLens name; each name is in one of the two.
+    convenience init(config: HookedTransformerConfig, stateDict: [String: Tensor], prepared: [String: Weight]) throws {
         var used = Set<String>()
-        try self.init(validatedConfig: try config.validated()) { name, _, shape in
+        var source = ParameterSource { name, _, shape in
             guard let value = stateDict[name] else { throw ModelError.missingParameter(name) }
             guard value.shape == shape else { throw ModelError.parameterShape(name, expected: shape, found: value.shape) }
             used.insert(name)
             return value
         }
-        if let unknown = stateDict.keys.filter({ !used.contains($0) && !Self.isBuffer($0) }).sorted().first {
+        source.prepared = { name in
+            guard let weight = prepared[name] else { return nil }
+            used.insert(name)
+            return weight
+        }
+        try self.init(validatedConfig: try config.validated(), parameters: source)
+        let given = Set(stateDict.keys).union(prepared.keys)
+        if let unknown = given.filter({ !used.contains($0) && !Self.isBuffer($0) }).sorted().first {
             throw ModelError.unknownParameter(unknown, available: parameterNames)
         }
     }
@@ -88,10 +101,10 @@ public final class HookedTransformer: @unchecked Sendable {
     static func parameterDeclarations(_ config: HookedTransformerConfig) throws
         -> [(name: String, kind: ParameterKind, shape: [Int])] {
         var declared: [(name: String, kind: ParameterKind, shape: [Int])] = []
-        _ = try HookedTransformer(validatedConfig: try config.validated()) { name, kind, shape in
+        _ = try HookedTransformer(validatedConfig: try config.validated(), parameters: ParameterSource { name, kind, shape in
             declared.append((name, kind, shape))
             return Tensor.zeros(shape.map { _ in 0 })
-        }
+        })
         return declared
     }
 
