@@ -41,7 +41,7 @@ let package = Package(
 
         // MARK: - Library
         /// File formats (safetensors, GGUF with dequantisation): validated headers, tensors read one at a time.
-        .target(name: "LensFormats", dependencies: ["LensTensor"], exclude: ["README.md"], swiftSettings: optimisedNumerics),
+        .target(name: "LensFormats", dependencies: ["LensTensor", "LensKernels"], exclude: ["README.md"], swiftSettings: optimisedNumerics),
         /// Text ↔ token ids (character, whitespace, byte-level BPE with tiktoken and Hugging Face
         /// parity). No dependencies. Optimised in every configuration like the numerics: the
         /// tokenizer tests round-trip megabytes of text, which a debug build does ~30x slower.
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),
         .testTarget(name: "LensTensorTests", dependencies: ["LensTensor"]),
         /// GGUF reading and dequantisation against the gguf-py references in Tests/Fixtures/gguf.
-        .testTarget(name: "LensFormatsTests", dependencies: ["LensFormats"]),
+        .testTarget(name: "LensFormatsTests", dependencies: ["LensFormats", "LensKernels"]),
         .testTarget(name: "SwiftLensTests", dependencies: ["SwiftLens", "LensCommandLine", "LensFuzz"]),
         .testTarget(name: "LensVizTests", dependencies: ["LensViz"]),
         /// Byte-level BPE parity with tiktoken (GPT-2, committed vocabulary) and Hugging Face

@@ -1,4 +1,5 @@
 import Foundation
+import LensKernels
 
 extension GGMLType {
     /// Converts raw data of this type — whole blocks, as stored in a GGUF file — to Float32:
@@ -11,6 +12,9 @@ extension GGMLType {
     /// operations in the same order — e.g. Q4_K's `(d · sc) · q − (dmin · m)` — with no fused
     /// multiply-add, which would round once instead of twice.
     ///
+    /// The decoding is LensKernels' ``BlockFormat/dequantize(_:count:into:)``, the code a
+    /// ``QuantizedMatrix`` product decodes its blocks with: one copy of each block layout.
+    ///
     /// Rows of a quantised matrix are whole blocks (``GGUFTensorInfo/rowByteCount`` bytes), so
     /// a model that keeps weights quantised can dequantise any rows it needs on their own.
     ///
@@ -22,23 +26,29 @@ extension GGMLType {
         guard let bytes = byteCount(elements: destination.count), bytes == source.count else {
             throw GGUFError.blockSizeMismatch(type: self, elements: destination.count, bytes: source.count)
         }
-        guard let src = source.baseAddress, let dst = destination.baseAddress, destination.count > 0 else { return }
-        let count = destination.count, blocks = count / blockSize
+        guard let src = source.baseAddress, let dst = destination.baseAddress, destination.count > 0,
+              let format = blockFormat else { return }
+        format.dequantize(src, count: destination.count, into: dst)
+    }
+
+    /// The ``BlockFormat`` of a type in ``dequantizable`` (a ``QuantizedMatrix`` keeps a tensor of
+    /// this type in its blocks), nil for the others.
+    public var blockFormat: BlockFormat? {
         switch self {
-        case .F32: GGMLKernels.f32(src, count, dst)
-        case .F16: GGMLKernels.f16(src, count, dst)
-        case .BF16: GGMLKernels.bf16(src, count, dst)
-        case .Q8_0: GGMLKernels.q8_0(src, blocks, dst)
-        case .Q4_0: GGMLKernels.q4_0(src, blocks, dst)
-        case .Q4_1: GGMLKernels.q4_1(src, blocks, dst)
-        case .Q5_0: GGMLKernels.q5_0(src, blocks, dst)
-        case .Q5_1: GGMLKernels.q5_1(src, blocks, dst)
-        case .Q2_K: GGMLKernels.q2_K(src, blocks, dst)
-        case .Q3_K: GGMLKernels.q3_K(src, blocks, dst)
-        case .Q4_K: GGMLKernels.q4_K(src, blocks, dst)
-        case .Q5_K: GGMLKernels.q5_K(src, blocks, dst)
-        case .Q6_K: GGMLKernels.q6_K(src, blocks, dst)
-        default: throw GGUFError.unsupportedType(type: self, tensor: nil, path: nil)
+        case .F32: .F32
+        case .F16: .F16
+        case .BF16: .BF16
+        case .Q8_0: .Q8_0
+        case .Q4_0: .Q4_0
+        case .Q4_1: .Q4_1
+        case .Q5_0: .Q5_0
+        case .Q5_1: .Q5_1
+        case .Q2_K: .Q2_K
+        case .Q3_K: .Q3_K
+        case .Q4_K: .Q4_K
+        case .Q5_K: .Q5_K
+        case .Q6_K: .Q6_K
+        default: nil
         }
     }
 

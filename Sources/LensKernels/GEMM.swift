@@ -65,18 +65,23 @@ public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k:
     packedParallel(operands, m: m, n: n, workers: workers, prepacked: nil)
 }
 
+/// Writes the B panels of one block — op(B)[p0 ..< p0+kc, j0 ..< j0+nc] in `packB`'s layout —
+/// from a source other than `Operands.b`: a ``QuantizedMatrix`` decodes its blocks into them.
+typealias PanelFiller = @Sendable (_ dst: UnsafeMutablePointer<Float>, _ p0: Int, _ kc: Int, _ j0: Int, _ nc: Int) -> Void
+
 /// The packed path on `workers` threads: columns split (each worker packing its own panels)
-/// unless C is too narrow, then rows.
-func packedParallel(_ o: Operands, m: Int, n: Int, workers: Int, prepacked: PackedMatrix?) {
+/// unless C is too narrow, then rows. B's panels come from `prepacked`, else `fill`, else are
+/// packed from `o.b`.
+func packedParallel(_ o: Operands, m: Int, n: Int, workers: Int, prepacked: PackedMatrix?, fill: PanelFiller? = nil) {
     if workers == 1 {
-        packed(o, rows: 0..<m, cols: 0..<n, prepacked: prepacked)
+        packed(o, rows: 0..<m, cols: 0..<n, prepacked: prepacked, fill: fill)
     } else if n >= 2 * nr * 2 {
         parallelFor(workers) { t in
-            packed(o, rows: 0..<m, cols: splitRange(n, parts: workers, index: t, align: nr), prepacked: prepacked)
+            packed(o, rows: 0..<m, cols: splitRange(n, parts: workers, index: t, align: nr), prepacked: prepacked, fill: fill)
         }
     } else {
         parallelFor(workers) { t in
-            packed(o, rows: splitRange(m, parts: workers, index: t, align: mr), cols: 0..<n, prepacked: prepacked)
+            packed(o, rows: splitRange(m, parts: workers, index: t, align: mr), cols: 0..<n, prepacked: prepacked, fill: fill)
         }
     }
 }
@@ -164,7 +169,8 @@ private func scaleMatrix(_ c: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
 
 /// The blocked algorithm over one rectangle of C. Packing buffers come from a pool so large
 /// calls do not page-fault fresh allocations every time.
-private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked: PackedMatrix? = nil) {
+private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked: PackedMatrix? = nil,
+                    fill: PanelFiller? = nil) {
     if rows.isEmpty || cols.isEmpty { return }
     let kc0 = min(kcBlock, o.k)
     let ncMax = min(ncBlock, roundUp(cols.count, nr))
@@ -174,7 +180,7 @@ private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked
     if bCount + aCount <= smallPackingFloats {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: bCount + aCount) { scratch in
             let base = scratch.baseAddress!
-            packedBlocks(o, rows: rows, cols: cols, prepacked: prepacked, bufferB: base, bufferA: base + bCount)
+            packedBlocks(o, rows: rows, cols: cols, prepacked: prepacked, fill: fill, bufferB: base, bufferA: base + bCount)
         }
         return
     }
@@ -184,7 +190,8 @@ private func packed(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked
         ScratchPool.shared.give(bufferB)
         ScratchPool.shared.give(bufferA)
     }
-    packedBlocks(o, rows: rows, cols: cols, prepacked: prepacked, bufferB: bufferB.pointer, bufferA: bufferA.pointer)
+    packedBlocks(o, rows: rows, cols: cols, prepacked: prepacked, fill: fill, bufferB: bufferB.pointer,
+                 bufferA: bufferA.pointer)
 }
 
 /// Up to this many columns of C per block, A is read in place rather than packed.
@@ -194,7 +201,7 @@ private let directAColumns = 128
 private let smallPackingFloats = 16 * 1024
 
 /// The blocked loops of `packed` with its packing buffers.
-private func packedBlocks(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked: PackedMatrix?,
+private func packedBlocks(_ o: Operands, rows: Range<Int>, cols: Range<Int>, prepacked: PackedMatrix?, fill: PanelFiller?,
                           bufferB: UnsafeMutablePointer<Float>, bufferA: UnsafeMutablePointer<Float>) {
     var jc = cols.lowerBound
     while jc < cols.upperBound {
@@ -205,7 +212,9 @@ private func packedBlocks(_ o: Operands, rows: Range<Int>, cols: Range<Int>, pre
             let beta = pc == 0 ? o.beta : 1
             // Prepacked panels of this k-block start at column jc of the full packed matrix.
             let panels = prepacked.map { $0.panels(k0: pc) + jc * kc } ?? bufferB
-            if prepacked == nil { packB(o, bufferB, p0: pc, kc: kc, j0: jc, nc: nc) }
+            if prepacked == nil {
+                if let fill { fill(bufferB, pc, kc, jc, nc) } else { packB(o, bufferB, p0: pc, kc: kc, j0: jc, nc: nc) }
+            }
             // With few column panels an A block is reused too little to repay packing it: the
             // micro-kernel then reads A in place (full row panels; edges are still packed).
             let directA = nc <= directAColumns

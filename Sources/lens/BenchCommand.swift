@@ -13,9 +13,12 @@ enum BenchCommand {
         .custom("--shapes", "MxKxN,…", expects: "GEMM shapes MxKxN,… with positive sizes (e.g. 128x768x3072)",
                 help: "time these GEMM shapes instead of the standard ones", parse: parseShapes),
         .flag("--cold", help: "stream B from memory (a new B each run)"),
+        .flag("--quantized", help: "only the quantised products (GGUF block formats beside Float32 packed)"),
     ], summary: """
         GEMM GFLOP/s (1 and 2 threads), exp and row-softmax ns/element, beside numpy measured
-        in the same run (Scripts/bench_numpy.py), with the ratio and the target for each row.
+        in the same run (Scripts/bench_numpy.py), with the ratio and the target for each row;
+        then products with weights kept in GGUF block formats (QuantizedMatrix: Q4_1, Q4_K,
+        Q8_0) beside the Float32 packed weight, on SmolLM2-135M's shapes, in ms and GB/s of weights.
         """)
 
     static let forward = OptionTable(command: "lens bench forward", options: [
@@ -87,7 +90,11 @@ enum BenchCommand {
                 bench.quick = quick
                 bench.coldWeights = args.flag("--cold")
                 if let shapes = args.value(ifGiven: "--shapes", as: [Shape].self) { bench.shapes = shapes.map { ($0.m, $0.k, $0.n) } }
-                try bench.run(numpy: !args.flag("--no-numpy"), jsonPath: json)
+                if args.flag("--quantized") {
+                    try bench.runQuantized(jsonPath: json)
+                } else {
+                    try bench.run(numpy: !args.flag("--no-numpy"), jsonPath: json)
+                }
             case "forward":
                 if let model = args.string(ifGiven: "--model") {
                     return try ModelForwardBenchmark(model: model, quick: quick, python: !args.flag("--no-python")).run(jsonPath: json)

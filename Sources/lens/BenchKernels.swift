@@ -56,10 +56,116 @@ struct KernelBenchmark {
             }
         }
         print(table.render())
+        let quantized = quantizedTable()
+        print(quantized.render())
         if let jsonPath {
-            try writeJSON(["benchmark": "kernels", "machine": machineDescription(), "results": table.records], to: jsonPath)
+            try writeJSON(["benchmark": "kernels", "machine": machineDescription(), "results": table.records,
+                           "quantized": quantized.records], to: jsonPath)
             print("wrote \(jsonPath)")
         }
+    }
+
+    /// `lens bench kernels --quantized`: the quantised-product table alone.
+    func runQuantized(jsonPath: String?) throws {
+        let quantized = quantizedTable()
+        print(quantized.render())
+        if let jsonPath {
+            try writeJSON(["benchmark": "kernels", "machine": machineDescription(), "quantized": quantized.records], to: jsonPath)
+            print("wrote \(jsonPath)")
+        }
+    }
+
+    /// SmolLM2-135M's products (M×K×N: M rows of activations, W is N×K): decoding a token
+    /// through the unembedding (its Q8_0 `token_embd`), `ffn_up` and `ffn_down`, and the same
+    /// for a 128-token prompt. K-quants need K a multiple of 256, so Q4_K runs the 1536-deep
+    /// `ffn_down` only (llama.cpp quantises 576-deep rows of a "Q4_K" model otherwise).
+    static let quantizedShapes: [(m: Int, k: Int, n: Int)] = [(1, 576, 49152), (1, 576, 1536), (1, 1536, 576),
+                                                              (128, 576, 1536), (128, 1536, 576)]
+
+    /// `Y = X · Wᵀ` with W kept in a block format (`QuantizedMatrix`) beside the same product
+    /// with W as a Float32 `PackedMatrix`: best time, GB/s of the weight's bytes and G weights/s.
+    /// The decode target (issue 13) is ≥ 7 G weights/s per thread: a whole SmolLM2-135M token
+    /// (~135 M weights) in ≤ 9 ms on 2 threads.
+    func quantizedTable() -> ResultTable {
+        var table = ResultTable(title: "quantised products Y = X·Wᵀ (best of repeated runs" + (coldWeights ? ", cold weights" : "") + ")",
+                                columns: ["format", "shape", "threads", "ms", "GB/s", "Gweights/s", "vs F32"])
+        let formats: [BlockFormat?] = [nil, .Q4_1, .Q4_K, .Q8_0]
+        for threads in [1, 2] {
+            for s in Self.quantizedShapes {
+                var f32Time: Double?
+                for blockFormat in formats where s.k % (blockFormat?.blockSize ?? 1) == 0 {
+                    let (seconds, bytes) = quantizedTime(format: blockFormat, m: s.m, k: s.k, n: s.n, threads: threads)
+                    if blockFormat == nil { f32Time = seconds }
+                    let weights = Double(s.k * s.n)
+                    let key = "\(s.m)x\(s.k)x\(s.n)"
+                    let name = blockFormat.map { "\($0)" } ?? "F32 packed"
+                    let ratio = f32Time.map { $0 / seconds }
+                    table.add([name, key, "\(threads)", format(seconds * 1e3, 3), format(Double(bytes) / seconds / 1e9, 1),
+                               format(weights / seconds / 1e9, 2), ratio.map { format($0, 2) + "×" } ?? "-"],
+                              record: ["kernel": "quantized", "format": name, "shape": key, "threads": threads,
+                                       "ms": seconds * 1e3, "weight_bytes": bytes, "gbytes_per_s": Double(bytes) / seconds / 1e9,
+                                       "gweights_per_s": weights / seconds / 1e9, "speed_vs_f32": ratio as Any])
+                }
+            }
+        }
+        return table
+    }
+
+    /// Best seconds of one product and the weight's bytes. Weights are random valid blocks
+    /// (moderate binary16 scales); with `coldWeights`, enough copies to stream from memory.
+    func quantizedTime(format: BlockFormat?, m: Int, k: Int, n: Int, threads: Int) -> (Double, Int) {
+        let bytes = format.map { n * $0.rowByteCount(k) } ?? 4 * k * n
+        let copies = coldWeights ? max(1, (64 << 20) / bytes + 1) : 1
+        let x = randomBuffer(m * k, seed: 1)
+        let y = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+        defer { x.deallocate(); y.deallocate() }
+        var next = 0
+        if let format {
+            let matrices = (0..<copies).map { copy -> QuantizedMatrix in
+                let blocks = randomBlocks(format, n: n, k: k, seed: 2 + UInt64(copy))
+                defer { blocks.deallocate() }
+                return QuantizedMatrix(format: format, n: n, k: k, bytes: blocks)
+            }
+            let t = Benchmark.bestTime(minSeconds: minSeconds) {
+                sgemm(m: m, a: x, lda: k, quantized: matrices[next], c: y, ldc: n, threads: threads)
+                next = (next + 1) % copies
+            }
+            return (t, bytes)
+        }
+        let matrices = (0..<copies).map { copy -> PackedMatrix in
+            let wt = randomBuffer(k * n, seed: 2 + UInt64(copy))
+            defer { wt.deallocate() }
+            return PackedMatrix(b: wt, ldb: n, k: k, n: n)
+        }
+        let t = Benchmark.bestTime(minSeconds: minSeconds) {
+            sgemm(m: m, a: x, lda: k, packed: matrices[next], c: y, ldc: n, threads: threads)
+            next = (next + 1) % copies
+        }
+        return (t, bytes)
+    }
+
+    /// `n` rows of `k` elements of random blocks whose binary16 scales are finite and moderate.
+    func randomBlocks(_ format: BlockFormat, n: Int, k: Int, seed: UInt64) -> UnsafeMutableRawPointer {
+        let count = n * format.rowByteCount(k)
+        let p = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 64)
+        var state = seed &* 0x9E37_79B9_7F4A_7C15
+        for i in 0..<count {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            p.storeBytes(of: UInt8(truncatingIfNeeded: state >> 33), toByteOffset: i, as: UInt8.self)
+        }
+        // A scale of 2⁻⁸ wherever a format keeps a binary16 (d, m, dmin).
+        let offsets: [Int] = switch format {
+        case .Q8_0, .Q4_0, .Q5_0: [0]
+        case .Q4_1, .Q5_1, .Q4_K, .Q5_K: [0, 2]
+        case .Q2_K: [80, 82]
+        case .Q3_K: [108]
+        case .Q6_K: [208]
+        case .F16, .BF16, .F32: []
+        }
+        for block in 0..<(count / format.bytesPerBlock) {
+            for offset in offsets { p.storeBytes(of: UInt16(0x1C00).littleEndian, toByteOffset: block * format.bytesPerBlock + offset, as: UInt16.self) }
+        }
+        return p
     }
 
     func gemmGFlops(m: Int, k: Int, n: Int, threads: Int) -> Double {
