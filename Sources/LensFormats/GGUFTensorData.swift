@@ -39,6 +39,13 @@ public struct GGUFTensorData: Sendable {
         }
     }
 
+    /// Returns the bytes' pages of the mapping to the system (they read back from the file if
+    /// touched again): for a caller that has copied what it needs, so the model's memory is not
+    /// counted twice.
+    public func releasePages() {
+        storage.releasePages(info.fileOffset..<(info.fileOffset + info.byteCount))
+    }
+
     /// A copy of the bytes.
     public var data: Data { withUnsafeBytes { Data($0) } }
 }

@@ -67,8 +67,21 @@ enum BenchCommand {
         in the same run (Scripts/bench_tokenizers.py), which also checks that the ids are identical.
         """)
 
+    static let generate = OptionTable(command: "lens bench generate", options: [
+        json, quick,
+        .string("--model", "FILE_OR_DIR", help: "the model (default: the SmolLM2 GGUF Scripts/fetch_smollm2.sh fetches)"),
+        .flag("--no-python", help: "skip the transformers column (Scripts/bench_transformers_generate.py)"),
+        .string("--child", "FILE", help: "internal: measure FILE in this process and print JSON"),
+        .choice("--weights", ["float32", "quantized"], default: "float32", help: "internal: with --child, the weights' form"),
+    ], summary: """
+        greedy generation of a real model (default SmolLM2-135M-Instruct Q4_1): prefill of a 32- and
+        128-token prompt and decode tokens/s of 128 new tokens, each weight form (Float32; a GGUF
+        file's blocks kept resident) in a fresh process with its peak RSS, beside Hugging Face
+        transformers measured in the same run and llama.cpp's figures as issue 13 quotes them.
+        """)
+
     static let suites: [(name: String, table: OptionTable)] = [("kernels", kernels), ("forward", forward), ("train", train),
-                                                               ("sweep", sweep), ("load", load), ("tokenizer", tokenizer)]
+                                                               ("sweep", sweep), ("load", load), ("tokenizer", tokenizer), ("generate", generate)]
 
     /// `words` follow `bench`: the suite, then its options.
     static func run(_ words: [String]) throws {
@@ -104,6 +117,12 @@ enum BenchCommand {
                 try TokenizerBenchmark(quick: quick, python: !args.flag("--no-python"), tiktokenPath: args.string(ifGiven: "--tiktoken"),
                                        smolLM2Path: args.string(ifGiven: "--smollm2")).run(jsonPath: json)
             case "sweep": try SweepBenchmark(quick: quick, only: args.string(ifGiven: "--only")).run(jsonPath: json)
+            case "generate":
+                if let child = args.string(ifGiven: "--child") {
+                    return try GenerateBenchmark.child(child, weights: args.string("--weights"), quick: quick)
+                }
+                try GenerateBenchmark(model: args.string(ifGiven: "--model"), quick: quick, python: !args.flag("--no-python"))
+                    .run(jsonPath: json)
             case "load":
                 if let child = args.string(ifGiven: "--child") { return try LoadBenchmark.child(child) }
                 try LoadBenchmark(model: args.string(ifGiven: "--model")).run(jsonPath: json)

@@ -25,18 +25,20 @@ enum GenerateCommand {
         .string("--steer", "LAYER:VECTOR_FILE:SCALE",
                 help: "add SCALE × the [d_model] vector in VECTOR_FILE (.safetensors or .json) at blocks.LAYER.hook_resid_pre"),
         .string("--cache-out", "FILE.safetensors", help: "write the activations of the whole final sequence here"),
+        .flag("--keep-quantized", help: "keep a GGUF file's matrices in their block format (the file's size in memory, faster decoding)"),
         .flag("--prepend-bos", help: "prepend BOS even if the tokenizer would not"),
         .flag("--no-eos", help: "keep going past the end-of-sequence token"),
     ], summary: """
         continues --prompt with MODEL and streams the text as it comes (greedy unless a sampling
         option is given; --seed repeats a sample). --steer adds a vector to the residual stream
-        at a layer on every token; --cache-out writes every activation of the final sequence.
+        at a layer on every token; --cache-out writes every activation of the final sequence;
+        --keep-quantized keeps a GGUF file's matrices in their block format.
         """)
 
     static func run(_ args: ParsedArguments) throws {
         let cacheOut = args.string(ifGiven: "--cache-out").map { URL(fileURLWithPath: $0) }
         if let cacheOut { try CacheCommand.checkOutput(cacheOut) }
-        let model = try ModelArgument.load(args.argument("MODEL"))
+        let model = try ModelArgument.load(args.argument("MODEL"), keepQuantized: args.flag("--keep-quantized"))
         var options = GenerationOptions(maxNewTokens: args.integer("--max-new"), stopAtEOS: !args.flag("--no-eos"),
                                         prependBOS: args.flag("--prepend-bos") ? true : nil)
         options.sampler = try sampler(args)

@@ -6,9 +6,9 @@ import SwiftLens
 /// standard Hugging Face cache (`HF_HOME`, `HF_HUB_CACHE`, `HF_ENDPOINT`, `HF_TOKEN`,
 /// `HF_HUB_OFFLINE` honoured), with progress on standard error.
 enum ModelArgument {
-    static func load(_ argument: String, process: Bool = false) throws -> HookedTransformer {
+    static func load(_ argument: String, process: Bool = false, keepQuantized: Bool = false) throws -> HookedTransformer {
         if FileManager.default.fileExists(atPath: argument) || !looksLikeRepoID(argument) {
-            return try HookedTransformer.load(URL(fileURLWithPath: argument), process: process)
+            return try HookedTransformer.load(URL(fileURLWithPath: argument), process: process, keepQuantized: keepQuantized)
         }
         let parts = argument.split(separator: "@", maxSplits: 1).map(String.init)
         let revision = parts.count == 2 ? parts[1] : "main"

@@ -118,4 +118,36 @@ struct RealModelGenerationTests {
         let (run, acts) = try model.generateWithCache("Once upon a time")
         #expect(acts[.residPost(29)]?.shape == [1, run.tokens[0].count, 576])
     }
+
+    /// SmolLM2 kept in its Q4_1 blocks: every activation of the fixture text equals the
+    /// dequantised Float32 model's within 1e-4 of its tensor's scale (summation order only), the
+    /// matrices take the file's bytes instead of 4 per parameter, and greedy generation still
+    /// gives Hugging Face's tokens.
+    @Test func smolLM2KeptQuantizedGivesTheFloat32Activations() throws {
+        let url = try RealModel.smolLM2()
+        let float = try HookedTransformer.load(url)
+        let kept = try HookedTransformer.load(url, keepQuantized: true)
+        let text = try Fixtures.open("smollm2/activations_text0.safetensors").intTensor("tokens")
+        var worst: (name: String, relative: Float) = ("", 0)
+        // The whole text (its products decode panels for the packed GEMM) and 5 tokens (each
+        // block decoded into registers, the token-by-token path).
+        for tokens in [text, text[.all, ..<5]] {
+            let (logitsA, a) = try float.runWithCache(tokens)
+            let (logitsB, b) = try kept.runWithCache(tokens)
+            for name in a.names + [HookName("logits")] {
+                let (x, y) = name.rawValue == "logits" ? (logitsA, logitsB) : (try a.tensor(name), try b.tensor(name))
+                let finite = x .> Tensor(scalar: -1e30)
+                let scale = max(x.maskedFill(finite .== 0, with: 0).abs().max().scalar, 1)
+                let difference = (x.maskedFill(finite .== 0, with: 0) - y.maskedFill(finite .== 0, with: 0)).abs().max().scalar
+                #expect(difference <= 1e-4 * scale, "\(name): \(difference) at scale \(scale)")
+                if difference / scale > worst.relative { worst = (name.rawValue, difference / scale) }
+            }
+        }
+        // The tied embedding/unembedding blocks are one object, counted here once per parameter.
+        print("SmolLM2 kept in Q4_1: parameters \(kept.parameterBytes / 1_000_000) MB (Float32: \(float.parameterBytes / 1_000_000) MB); "
+              + "worst activation \(worst.name) at \(worst.relative) of its scale")
+        #expect(Double(kept.parameterBytes) < 1.5 * Double(RealModel.smolLM2Bytes), "kept: \(kept.parameterBytes) bytes")
+        let c = try Self.cases()[0]
+        #expect(try kept.generate(c.prompt, options: GenerationOptions(maxNewTokens: 64)).newTokens[0] == c.new_ids)
+    }
 }

@@ -11,6 +11,17 @@ import Foundation
 /// Weights are dequantised to Float32 (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K…Q6_K).
 enum GGUFCheckpoint {
     static func stateDict(_ file: GGUFFile) throws -> (HookedTransformerConfig, [String: Tensor]) {
+        let (config, dict, _) = try stateDict(file, keepingQuantized: false)
+        return (config, dict)
+    }
+
+    /// The config and state dict; with `keepingQuantized`, the matrices a `llama` or `qwen2`
+    /// file stores in a block format (Q8_0, Q4_K …, F16, BF16) are not dequantised but handed
+    /// out as ``Weight``s that keep the file's blocks (see ``quantizedWeights(_:_:architecture:tied:)``),
+    /// and are absent from the dict — the embedding too, as a table of rows. `gpt2` files and F32
+    /// tensors are read as Float32 either way.
+    static func stateDict(_ file: GGUFFile, keepingQuantized: Bool)
+        throws -> (HookedTransformerConfig, [String: Tensor], [String: Weight]) {
         let name = try file.string("general.architecture")
         guard let architecture = GGUFArchive.Architecture(rawValue: name) else {
             throw ModelError.unsupportedCheckpoint("GGUF architecture \"\(name)\" in \(file.path); supported: "
@@ -24,7 +35,7 @@ enum GGUFCheckpoint {
             let archive = GGUFArchive(file, architecture: .gpt2, heads: config.nHeads, keyValueHeads: config.nHeads)
             let checked = try CheckedCheckpoint(archive, expecting: try HuggingFaceCheckpoint.gpt2Expected(config, hf: hf),
                                                 tolerated: { _ in false })
-            return (config, try HuggingFaceCheckpoint.gpt2StateDict(checked, config, tied: tied))
+            return (config, try HuggingFaceCheckpoint.gpt2StateDict(checked, config, tied: tied), [:])
         }
         let config = try HuggingFaceCheckpoint.llamaConfig(hf)
         var expected = try HuggingFaceCheckpoint.llamaExpected(config, hf: hf)
@@ -39,9 +50,73 @@ enum GGUFCheckpoint {
         let archive = GGUFArchive(file, architecture: architecture, heads: config.nHeads, keyValueHeads: config.keyValueHeads)
         // `rope_freqs.weight` (llama3-style rope scaling) is refused: only default rotary is supported.
         let checked = try CheckedCheckpoint(archive, expecting: expected, tolerated: { _ in false })
-        var (converted, sd) = (config, try HuggingFaceCheckpoint.llamaStateDict(checked, config, tied: tied))
+        let prepared = keepingQuantized ? try quantizedWeights(file, config, architecture: architecture, tied: tied) : [:]
+        var converted = config
+        let sd = try HuggingFaceCheckpoint.llamaStateDict(checked, config, tied: tied, skipping: Set(prepared.keys))
         if architecture == .qwen2 { converted.originalArchitecture = "Qwen2ForCausalLM" }
-        return (converted, sd)
+        return (converted, sd, prepared)
+    }
+
+    /// The matrices of a `llama` / `qwen2` file kept in their block format, by TransformerLens
+    /// name: each GGUF matrix is already n rows of outputs × k inputs, the form a
+    /// ``QuantizedMatrix`` multiplies, so a weight is its rows copied once — `attn_q` and
+    /// `attn_k` rows of `llama` files put back in Hugging Face's order on the way (whole rows
+    /// move; no block is decoded). Shapes were checked against the config before (by
+    /// ``CheckedCheckpoint``); each tensor's pages of the mapping are released after the copy.
+    static func quantizedWeights(_ file: GGUFFile, _ c: HookedTransformerConfig, architecture: GGUFArchive.Architecture,
+                                 tied: Bool) throws -> [String: Weight] {
+        let (d, h, kv, dh, m) = (c.dModel, c.nHeads, c.keyValueHeads, c.dHead, c.dMLP)
+        let g = c.nKeyValueHeads == nil ? "" : "_"
+        var weights: [String: Weight] = [:]
+        @discardableResult
+        func keep(_ gguf: String, as name: String, _ layout: Weight.Layout, _ shape: [Int],
+                  permutedHeads: Int? = nil) throws -> QuantizedMatrix? {
+            let data = try file.rawBytes(named: gguf)
+            let info = data.info
+            // F32 stays on the Float32 path (the packed GEMM is faster than decoding F32 rows).
+            guard let format = info.type.blockFormat, format != .F32, info.shape.count == 2 else { return nil }
+            let (n, k) = (info.shape[0], info.shape[1])
+            let rowBytes = format.rowByteCount(k)
+            let matrix = try data.withUnsafeBytes { raw -> QuantizedMatrix in
+                guard raw.count >= n * rowBytes, let base = raw.baseAddress else {
+                    throw ModelError.unsupportedCheckpoint("GGUF tensor \(gguf) in \(file.path): \(raw.count) bytes, expected \(n * rowBytes)")
+                }
+                return QuantizedMatrix(format: format, n: n, k: k) { row in
+                    base + Self.storedRow(row, permutedHeads: architecture == .llama ? permutedHeads : nil, rows: n) * rowBytes
+                }
+            }
+            data.releasePages()
+            weights[name] = Weight(quantized: matrix, layout: layout, shape: shape)
+            return matrix
+        }
+        // The embedding is a table of rows (a pass decodes its tokens' rows); a tied
+        // unembedding multiplies by the very same blocks.
+        let embedding = try keep("token_embd.weight", as: "embed.W_E", .rowTable, [c.dVocab, d])
+        if tied, let embedding {
+            weights["unembed.W_U"] = Weight(quantized: embedding, layout: .matrix, shape: [d, c.dVocabOut])
+        } else {
+            try keep(tied ? "token_embd.weight" : "output.weight", as: "unembed.W_U", .matrix, [d, c.dVocabOut])
+        }
+        for l in 0..<c.nLayers {
+            let b = "blk.\(l).", q = "blocks.\(l)."
+            try keep(b + "attn_q.weight", as: q + "attn.W_Q", .toHeads, [h, d, dh], permutedHeads: h)
+            try keep(b + "attn_k.weight", as: q + "attn.\(g)W_K", .toHeads, [kv, d, dh], permutedHeads: kv)
+            try keep(b + "attn_v.weight", as: q + "attn.\(g)W_V", .toHeads, [kv, d, dh])
+            try keep(b + "attn_output.weight", as: q + "attn.W_O", .fromHeads, [h, dh, d])
+            try keep(b + "ffn_up.weight", as: q + "mlp.W_in", .matrix, [d, m])
+            try keep(b + "ffn_gate.weight", as: q + "mlp.W_gate", .matrix, [d, m])
+            try keep(b + "ffn_down.weight", as: q + "mlp.W_out", .matrix, [m, d])
+        }
+        return weights
+    }
+
+    /// The file row holding Hugging Face row `row` of a matrix whose rows llama.cpp permuted
+    /// per head (`heads` heads of rows/heads rows: file row 2i is row i, file row 2i + 1 is row
+    /// D/2 + i of each head); `row` itself when nothing was permuted.
+    static func storedRow(_ row: Int, permutedHeads heads: Int?, rows: Int) -> Int {
+        guard let heads, heads > 0 else { return row }
+        let size = rows / heads, (head, r) = (row / size, row % size)
+        return head * size + (r < size / 2 ? 2 * r : 2 * (r - size / 2) + 1)
     }
 
     /// The Hugging Face config fields the file's `{arch}.*` metadata stands for (the mapping

@@ -202,12 +202,18 @@ enum HuggingFaceCheckpoint {
     }
 
     /// Reads and converts a checked LLaMA checkpoint, one tensor at a time.
-    static func llamaStateDict(_ file: CheckedCheckpoint, _ c: HookedTransformerConfig, tied: Bool) throws -> [String: Tensor] {
+    /// `skipping`: TransformerLens names the caller supplies in another form (a GGUF file's
+    /// quantised matrices), not read here.
+    static func llamaStateDict(_ file: CheckedCheckpoint, _ c: HookedTransformerConfig, tied: Bool,
+                               skipping: Set<String> = []) throws -> [String: Tensor] {
         func t(_ name: String) throws -> Tensor { try file.tensor(name) }
         let (d, h, kv, dh) = (c.dModel, c.nHeads, c.keyValueHeads, c.dHead)
         let g = c.nKeyValueHeads == nil ? "" : "_"
         var sd: [String: Tensor] = [:]
-        sd["embed.W_E"] = try t("model.embed_tokens.weight")
+        func put(_ name: String, _ value: () throws -> Tensor) rethrows {
+            if !skipping.contains(name) { sd[name] = try value() }
+        }
+        try put("embed.W_E") { try t("model.embed_tokens.weight") }
         for l in 0..<c.nLayers {
             let p = "model.layers.\(l).", q = "blocks.\(l)."
             sd[q + "ln1.w"] = try t(p + "input_layernorm.weight")
@@ -215,21 +221,21 @@ enum HuggingFaceCheckpoint {
             // nn.Linear stores [out, in]; the output rows are head-major.
             for (proj, name, heads) in [("q_proj", "Q", h), ("k_proj", "K", kv), ("v_proj", "V", kv)] {
                 let key = name == "Q" ? "" : g
-                sd[q + "attn.\(key)W_\(name)"] = try t(p + "self_attn.\(proj).weight").reshaped(heads, dh, d).permuted(0, 2, 1)
+                try put(q + "attn.\(key)W_\(name)") { try t(p + "self_attn.\(proj).weight").reshaped(heads, dh, d).permuted(0, 2, 1) }
                 sd[q + "attn.\(key)b_\(name)"] = try file.optionalTensor(p + "self_attn.\(proj).bias")?.reshaped(heads, dh)
                     ?? .zeros([heads, dh])
             }
-            sd[q + "attn.W_O"] = try t(p + "self_attn.o_proj.weight").transposed().reshaped(h, dh, d)
+            try put(q + "attn.W_O") { try t(p + "self_attn.o_proj.weight").transposed().reshaped(h, dh, d) }
             sd[q + "attn.b_O"] = try file.optionalTensor(p + "self_attn.o_proj.bias") ?? .zeros([d])
-            sd[q + "mlp.W_in"] = try t(p + "mlp.up_proj.weight").transposed()
-            sd[q + "mlp.W_gate"] = try t(p + "mlp.gate_proj.weight").transposed()
-            sd[q + "mlp.W_out"] = try t(p + "mlp.down_proj.weight").transposed()
+            try put(q + "mlp.W_in") { try t(p + "mlp.up_proj.weight").transposed() }
+            try put(q + "mlp.W_gate") { try t(p + "mlp.gate_proj.weight").transposed() }
+            try put(q + "mlp.W_out") { try t(p + "mlp.down_proj.weight").transposed() }
             sd[q + "mlp.b_in"] = .zeros([c.dMLP])
             sd[q + "mlp.b_out"] = .zeros([d])
         }
         sd["ln_final.w"] = try t("model.norm.weight")
         // Tied: the loader derives W_U = W_Eᵀ (see ``HookedTransformer/tieUnembedding(_:processing:)``).
-        if !tied { sd["unembed.W_U"] = try t("lm_head.weight").transposed() }
+        if !tied { try put("unembed.W_U") { try t("lm_head.weight").transposed() } }
         sd["unembed.b_U"] = .zeros([c.dVocabOut])
         return sd
     }

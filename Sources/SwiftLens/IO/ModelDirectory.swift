@@ -3,13 +3,17 @@ import Foundation
 extension HookedTransformer {
     /// Loads a model from a GGUF file (see ``load(gguf:)``) or a directory in TransformerLens or
     /// Hugging Face layout (see ``load(directory:process:)``).
-    public static func load(_ url: URL, process: Bool = false) throws -> HookedTransformer {
+    ///
+    /// - Parameter keepQuantized: for a GGUF file, keep the matrices in the file's block format
+    ///   (see ``load(gguf:keepQuantized:)``); ignored for directories and with `process`
+    ///   (weight processing works on Float32 weights).
+    public static func load(_ url: URL, process: Bool = false, keepQuantized: Bool = false) throws -> HookedTransformer {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ModelError.io("\(url.path) does not exist (expected a GGUF file or a model directory)")
         }
         if isDirectory.boolValue { return try load(directory: url, process: process) }
-        let model = try load(gguf: url)
+        let model = try load(gguf: url, keepQuantized: keepQuantized && !process)
         return process ? try model.processed() : model
     }
 
@@ -17,11 +21,20 @@ extension HookedTransformer {
     /// config, its tensors — dequantised to Float32, `attn_q`/`attn_k` rows of `llama` files
     /// put back in Hugging Face's order — the TransformerLens state dict, every shape checked
     /// against the config before a weight is read.
-    public static func load(gguf url: URL) throws -> HookedTransformer {
+    ///
+    /// - Parameter keepQuantized: keep the matrices of a `llama` / `qwen2` file in its block
+    ///   format (Q8_0, Q4_0/1, Q5_0/1, Q2_K…Q6_K, F16, BF16): products decode the blocks inside
+    ///   the kernel with Float32 activations, so every activation is the one the dequantised
+    ///   model gives up to summation order, while the weights take the file's size in memory
+    ///   (SmolLM2-135M in Q4_1: 98 MB instead of 650 MB; the embedding is kept as a table of
+    ///   quantised rows, of which a pass decodes its tokens', and a tied unembedding shares it).
+    ///   Reading a weight (`model.parameter("blocks.0.attn.W_Q")`) dequantises it; setting one
+    ///   makes it Float32.
+    public static func load(gguf url: URL, keepQuantized: Bool = false) throws -> HookedTransformer {
         let file = try GGUFFile(contentsOf: url)
-        var (config, dict) = try GGUFCheckpoint.stateDict(file)
+        var (config, dict, prepared) = try GGUFCheckpoint.stateDict(file, keepingQuantized: keepQuantized)
         let tokenizer = try GGUFCheckpoint.tokenizer(file)
-        let prepared = tieUnembedding(&dict, processing: false)
+        prepared.merge(tieUnembedding(&dict, processing: false, prepared: prepared)) { a, _ in a }
         TensorMemory.releaseCachedBuffers()
         let model = try HookedTransformer(config: config, stateDict: dict, prepared: prepared)
         model.tokenizer = tokenizer
@@ -33,8 +46,8 @@ extension HookedTransformer {
     /// it packed straight from W_E (one packed copy, no transposed one: ~113 MB less at the
     /// peak of a SmolLM2 load); weight processing, which changes W_U, gets the transposed
     /// tensor in the dict.
-    static func tieUnembedding(_ dict: inout [String: Tensor], processing: Bool) -> [String: Weight] {
-        guard dict["unembed.W_U"] == nil, let embedding = dict["embed.W_E"] else { return [:] }
+    static func tieUnembedding(_ dict: inout [String: Tensor], processing: Bool, prepared: [String: Weight] = [:]) -> [String: Weight] {
+        guard dict["unembed.W_U"] == nil, prepared["unembed.W_U"] == nil, let embedding = dict["embed.W_E"] else { return [:] }
         if processing {
             dict["unembed.W_U"] = embedding.transposed()
             return [:]

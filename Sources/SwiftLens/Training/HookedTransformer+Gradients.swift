@@ -16,17 +16,18 @@ extension HookedTransformer {
     public func valueWithGradients(parameters: ((String) -> Bool)? = nil,
                                    _ body: () throws -> Tensor) throws -> (value: Tensor, gradients: [String: Tensor]) {
         let tape = GradientTape()
-        var originals: [String: Tensor] = [:]
+        // The slots themselves are put back, so a weight keeps its resident form (packed, or
+        // a file's quantised blocks) rather than coming back as a plain copy.
+        var originals: [String: ParameterSlot] = [:]
         var watched: [(String, Tensor)] = []
         let value: Tensor = try tape.record {
             visitParameters { name, _, slot in
                 guard parameters?(name) ?? true else { return }
-                let original = slot.value
-                originals[name] = original
-                slot.value = tape.watch(original)
+                originals[name] = slot
+                slot.value = tape.watch(slot.value)
                 watched.append((name, slot.value))
             }
-            defer { visitParameters { name, _, slot in if let o = originals[name] { slot.value = o } } }
+            defer { visitParameters { name, _, slot in if let o = originals[name] { slot = o } } }
             return try body()
         }
         guard value.count == 1 else { throw ModelError.invalidLossShape(value.shape) }
