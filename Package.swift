@@ -73,6 +73,8 @@ let package = Package(
         .executableTarget(name: "ActivationPatchingExperiment", dependencies: ["ExampleSupport"], path: "Examples/ActivationPatchingExperiment"),
         .executableTarget(name: "HuggingFaceCache", dependencies: ["ExampleSupport"], path: "Examples/HuggingFaceCache"),
         .executableTarget(name: "CustomHook", dependencies: ["ExampleSupport"], path: "Examples/CustomHook"),
+        /// Needs the real SmolLM2-135M-Instruct GGUF (Scripts/fetch_smollm2.sh).
+        .executableTarget(name: "SteeringVector", dependencies: ["ExampleSupport"], path: "Examples/SteeringVector"),
 
         // MARK: - Tutorials
         /// What every tutorial shares: narrative printing, checks, figures, the committed trained model.
@@ -87,6 +89,8 @@ let package = Package(
         .executableTarget(name: "Tutorial08", dependencies: ["TutorialSupport"], path: "Tutorials/08-smeared-keys"),
         .executableTarget(name: "Tutorial09", dependencies: ["TutorialSupport"], path: "Tutorials/09-loss-pca"),
         .executableTarget(name: "Tutorial10", dependencies: ["TutorialSupport"], path: "Tutorials/10-logit-lens"),
+        /// Needs the real SmolLM2-135M-Instruct GGUF (Scripts/fetch_smollm2.sh).
+        .executableTarget(name: "Tutorial11", dependencies: ["TutorialSupport"], path: "Tutorials/11-steering-generation"),
 
         // MARK: - Tests
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),

@@ -3,9 +3,10 @@
 #
 #   Scripts/render_figures.sh [OUTPUT_DIR]         the VizGallery example (one of every LensViz
 #                                                  figure; default OUTPUT_DIR: viz-gallery)
-#   Scripts/render_figures.sh --tutorials [N …]    runs Tutorial01 … Tutorial10 (or the numbers
+#   Scripts/render_figures.sh --tutorials [N …]    runs Tutorial01 … Tutorial11 (or the numbers
 #                                                  given; FAST=1 for their fast mode) into
-#                                                  tutorial-output/NN
+#                                                  tutorial-output/NN; 11 (on the real SmolLM2)
+#                                                  only when Scripts/fetch_smollm2.sh has run
 #   Scripts/render_figures.sh --demo               runs `lens demo --load` on the committed
 #                                                  trained model into runs/demo-render/report
 #
@@ -60,7 +61,16 @@ case "${1:-}" in
 --tutorials)
     shift
     numbers=("$@")
-    [ ${#numbers[@]} -eq 0 ] && numbers=(01 02 03 04 05 06 07 08 09 10)
+    if [ ${#numbers[@]} -eq 0 ]; then
+        numbers=(01 02 03 04 05 06 07 08 09 10)
+        # Tutorial 11 runs on SmolLM2-135M-Instruct, which is fetched, never committed.
+        smollm2="${SWIFTLENS_SMOLLM2_GGUF:-${SWIFTLENS_CACHE:-$HOME/.cache/swiftlens}/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
+        if [ -f "$smollm2" ]; then
+            numbers+=(11)
+        else
+            echo "skipping Tutorial11: $smollm2 not found (bash Scripts/fetch_smollm2.sh fetches it)" >&2
+        fi
+    fi
     swift build -c release
     bin="$(swift build -c release --show-bin-path)"
     for n in "${numbers[@]}"; do

