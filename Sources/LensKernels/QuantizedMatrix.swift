@@ -127,9 +127,14 @@ let quantizedSmallRows = 8
 /// (row stride `lda`), C is m×n (row stride `ldc`), W is n×k. When beta is 0, C is not read.
 ///
 /// - Up to 8 rows of A (decoding tokens): W is streamed once, each block decoded into registers
-///   and multiplied with every row of A; the threads split W's rows.
+///   and multiplied with every row of A; the threads split W's rows. Measured (Zen 3, one row,
+///   SmolLM2's 576 × 1536): Q4_1 12.5 G weights/s per core, Q8_0 17.5, Q4_K 8.6 — faster than
+///   the Float32 `PackedMatrix` (14 G/s in cache, ~5–6 from memory), and the same from memory
+///   as from cache; 24 and 33 G/s on two cores.
 /// - More rows (a prompt): the packed GEMM, whose B panels are W's blocks decoded to Float32
-///   (16 rows of W at a time, L1-resident), so the micro-kernel runs at its usual speed.
+///   (16 rows of W at a time into an L1 scratch, then transposed into the panel), so the
+///   micro-kernel runs at its usual speed: 128 rows run at 0.9–0.98× the speed of the same product
+///   with a Float32 `PackedMatrix` (decoding and transposing cost ~0.2 ns a weight).
 ///
 /// `threads`: upper bound on worker threads; nil means `KernelThreads.count`.
 public func sgemm(m: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, quantized w: QuantizedMatrix,
