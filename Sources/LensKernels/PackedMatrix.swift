@@ -16,6 +16,8 @@ public final class PackedMatrix: @unchecked Sendable {
     let ldb: Int
     let groups: (size: Int, stride: Int)?
     private let storage: UnsafeMutablePointer<Float>
+    /// The slab `storage` is carved from (see ``WeightMemory``).
+    private let memory: WeightMemory
     private let paddedColumns: Int
 
     /// Packs B (`k`×`n`, row stride `ldb`, optionally in column groups — see
@@ -32,7 +34,8 @@ public final class PackedMatrix: @unchecked Sendable {
         self.ldb = transposed ? n : ldb
         self.groups = columnGroups
         paddedColumns = roundUp(n, nr)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, k * paddedColumns) * 4, alignment: 64)
+        let (raw, memory) = WeightMemory.allocate(byteCount: k * paddedColumns * 4)
+        self.memory = memory
         storage = raw.bindMemory(to: Float.self, capacity: max(1, k * paddedColumns))
         let o = Operands(transA: false, transB: transposed, k: k, alpha: 1, a: SendablePointer(storage), lda: 0,
                          b: SendablePointer(UnsafeMutablePointer(mutating: b)), ldb: ldb, beta: 0,
@@ -46,7 +49,6 @@ public final class PackedMatrix: @unchecked Sendable {
         }
     }
 
-    deinit { UnsafeMutableRawPointer(storage).deallocate() }
 
     /// The panels of the k-block starting at row `k0` (a multiple of kc): kc·16 floats per panel.
     func panels(k0: Int) -> UnsafeMutablePointer<Float> { storage + k0 * paddedColumns }
@@ -92,6 +94,39 @@ public final class PackedMatrix: @unchecked Sendable {
         // Rows past m alias row 0: four accumulator pairs whatever m is, extra results dropped.
         let a1 = a + (m > 1 ? lda : 0), a2 = a + (m > 2 ? 2 * lda : 0), a3 = a + (m > 3 ? 3 * lda : 0)
         var j0 = cols.lowerBound
+        if m == 1 {
+            // One row (a decoded token): two panels at a time, four independent accumulator
+            // chains reading two streams of B — more loads in flight, which is what a product
+            // bound by reading B from memory needs.
+            while j0 + nr < cols.upperBound {
+                let zero = Float8(repeating: 0)
+                var (l0, h0, l1, h1) = (zero, zero, zero, zero)
+                var p0 = 0
+                while p0 < k {
+                    let kc = min(kcBlock, k - p0)
+                    var first = UnsafePointer(panels(k0: p0) + (j0 / nr) * nr * kc)
+                    var second = first + nr * kc
+                    for p in p0..<(p0 + kc) {
+                        let x = Float8(repeating: a[p])
+                        l0 = l0.addingProduct(x, load8(first))
+                        h0 = h0.addingProduct(x, load8(first + 8))
+                        l1 = l1.addingProduct(x, load8(second))
+                        h1 = h1.addingProduct(x, load8(second + 8))
+                        first += nr
+                        second += nr
+                    }
+                    p0 += kc
+                }
+                let width = min(2 * nr, cols.upperBound - j0)
+                let row = c + j0
+                for j in 0..<width {
+                    let sum: Float = j < 8 ? l0[j] : j < 16 ? h0[j - 8] : j < 24 ? l1[j - 16] : h1[j - 24]
+                    let value = alpha * sum
+                    row[j] = beta == 0 ? value : value + beta * row[j]
+                }
+                j0 += 2 * nr
+            }
+        }
         while j0 < cols.upperBound {
             let zero = Float8(repeating: 0)
             var (l0, h0, l1, h1, l2, h2, l3, h3) = (zero, zero, zero, zero, zero, zero, zero, zero)

@@ -25,6 +25,8 @@ public final class QuantizedMatrix: @unchecked Sendable {
     /// Bytes of one row: `k / blockSize · bytesPerBlock`.
     public let rowByteCount: Int
     private let storage: UnsafeMutableRawPointer
+    /// The slab `storage` is carved from (see ``WeightMemory``).
+    private let memory: WeightMemory
 
     /// Copies `n` rows of `k` elements whose bytes are `row(i)` for row i (`rowByteCount` bytes
     /// each, any alignment): rows in any order and from anywhere, e.g. llama's q/k rows
@@ -38,13 +40,9 @@ public final class QuantizedMatrix: @unchecked Sendable {
         self.n = n
         self.k = k
         rowByteCount = format.rowByteCount(k)
-        storage = UnsafeMutableRawPointer.allocate(byteCount: max(1, n * rowByteCount), alignment: 64)
-        do {
-            for i in 0..<n { (storage + i * rowByteCount).copyMemory(from: try row(i), byteCount: rowByteCount) }
-        } catch {
-            storage.deallocate()
-            throw error
-        }
+        (storage, memory) = WeightMemory.allocate(byteCount: n * rowByteCount)
+        // On a throw the block simply goes with its slab reference.
+        for i in 0..<n { (storage + i * rowByteCount).copyMemory(from: try row(i), byteCount: rowByteCount) }
     }
 
     /// Copies `n` rows stored one after another at `bytes` (`n · rowByteCount` bytes, any alignment):
@@ -54,7 +52,6 @@ public final class QuantizedMatrix: @unchecked Sendable {
         self.init(format: format, n: n, k: k) { bytes + $0 * rowBytes }
     }
 
-    deinit { storage.deallocate() }
 
     /// Bytes held: `n · rowByteCount`, the tensor's size in the file.
     public var byteCount: Int { n * rowByteCount }

@@ -14,16 +14,20 @@ extension Tensor {
     ///     dividing head) query head h reads key head h / (head / kv_head) in place — no
     ///     expanded copy — when nothing is differentiated; expand the key heads first to
     ///     differentiate.
+    ///   - keyCount: read only the first `keyCount` key positions of `keys` (a key-value
+    ///     cache's buffer, longer than the sequence so far); not while differentiating.
     /// - Returns: [batch, head, query_pos, key_pos]
-    public static func attentionScores(queries q: Tensor, keys k: Tensor, divisor: Float, causal: Bool) -> Tensor {
+    public static func attentionScores(queries q: Tensor, keys k: Tensor, keyCount: Int? = nil, divisor: Float,
+                                       causal: Bool) -> Tensor {
         precondition(q.rank == 4 && k.rank == 4 && q.shape[0] == k.shape[0] && k.shape[2] > 0 && q.shape[2] % k.shape[2] == 0
                      && q.shape[3] == k.shape[3],
                      "attentionScores: queries \(q.shape) and keys \(k.shape) must be [batch, pos, head, d_head] alike")
         let (batch, p, heads, dh) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
-        let kLen = k.shape[1]
+        let kRows = k.shape[1], kLen = keyCount ?? kRows
         let kvHeads = k.shape[2], group = heads / kvHeads
-        precondition(group == 1 || GradientTape.recording(q, k) == nil,
-                     "attentionScores: expand grouped key heads \(k.shape) to \(heads) heads before differentiating")
+        precondition(kLen >= 0 && kLen <= kRows, "attentionScores: keyCount \(kLen) outside the \(kRows) key positions")
+        precondition((group == 1 && kLen == kRows) || GradientTape.recording(q, k) == nil,
+                     "attentionScores: expand grouped key heads \(k.shape) to \(heads) heads (and pass every key) before differentiating")
         let out = Tensor(uninitializedShape: [batch, heads, p, kLen])
         let alpha = 1 / divisor
         if causal && p > causalBlockRows {
@@ -32,14 +36,14 @@ extension Tensor {
                 let (b, h) = (i / heads, i % heads)
                 LensKernels.sgemm(transB: true, m: rows.count, n: visible, k: dh, alpha: alpha,
                                   a: q.pointer + (b * p + rows.lowerBound) * heads * dh + h * dh, lda: heads * dh,
-                                  b: k.pointer + b * kLen * kvHeads * dh + (h / group) * dh, ldb: kvHeads * dh,
+                                  b: k.pointer + b * kRows * kvHeads * dh + (h / group) * dh, ldb: kvHeads * dh,
                                   c: out.pointer + (i * p + rows.lowerBound) * kLen, ldc: kLen, threads: 1)
             }
         } else {
             LensKernels.sgemmBatched(count: batch * heads, transB: true, m: p, n: kLen, k: dh, alpha: alpha,
                                      a: q.pointer, lda: heads * dh, b: k.pointer, ldb: kvHeads * dh, c: out.pointer, ldc: kLen) { i in
                 let (b, h) = (i / heads, i % heads)
-                return (b * p * heads * dh + h * dh, b * kLen * kvHeads * dh + (h / group) * dh, i * p * kLen)
+                return (b * p * heads * dh + h * dh, b * kRows * kvHeads * dh + (h / group) * dh, i * p * kLen)
             }
         }
         if causal { maskFuture(out, rows: batch * heads, queries: p, keys: kLen, value: -.infinity) }
@@ -115,32 +119,34 @@ extension Tensor {
     /// - Parameters:
     ///   - pattern: [batch, head, query_pos, key_pos]
     ///   - values: [batch, key_pos, kv_head, d_head]; grouped value heads (kv_head dividing
-    ///     head) are read in place as in ``attentionScores(queries:keys:divisor:causal:)``.
+    ///     head) are read in place as in ``attentionScores(queries:keys:keyCount:divisor:causal:)``.
+    ///     It may hold more positions than the pattern's keys (a key-value cache's buffer):
+    ///     only the first key_pos are read, and then nothing may be differentiated.
     /// - Returns: [batch, query_pos, head, d_head] (TransformerLens's `hook_z` layout)
     ///   - causal: the pattern is zero wherever key position j > i (a causal softmax); the
     ///     product then skips those entries, about half the work. The gradient is unaffected.
     public static func attentionMix(pattern: Tensor, values v: Tensor, causal: Bool = false) -> Tensor {
         precondition(pattern.rank == 4 && v.rank == 4 && pattern.shape[0] == v.shape[0] && v.shape[2] > 0
-                     && pattern.shape[1] % v.shape[2] == 0 && pattern.shape[3] == v.shape[1],
+                     && pattern.shape[1] % v.shape[2] == 0 && pattern.shape[3] <= v.shape[1],
                      "attentionMix: pattern \(pattern.shape) and values \(v.shape) do not match")
         let (batch, heads, p, kLen) = (pattern.shape[0], pattern.shape[1], pattern.shape[2], pattern.shape[3])
-        let dh = v.shape[3]
+        let dh = v.shape[3], vRows = v.shape[1]
         let kvHeads = v.shape[2], group = heads / kvHeads
-        precondition(group == 1 || GradientTape.recording(pattern, v) == nil,
-                     "attentionMix: expand grouped value heads \(v.shape) to \(heads) heads before differentiating")
+        precondition((group == 1 && kLen == vRows) || GradientTape.recording(pattern, v) == nil,
+                     "attentionMix: expand grouped value heads \(v.shape) to \(heads) heads (and pass only the pattern's keys) before differentiating")
         let out = Tensor(uninitializedShape: [batch, p, heads, dh])
         if causal && p > causalBlockRows {
             causalBlocks(items: batch * heads, queries: p, keys: kLen, work: dh) { i, rows, visible in
                 let (b, h) = (i / heads, i % heads)
                 LensKernels.sgemm(m: rows.count, n: dh, k: visible, a: pattern.pointer + (i * p + rows.lowerBound) * kLen, lda: kLen,
-                                  b: v.pointer + b * kLen * kvHeads * dh + (h / group) * dh, ldb: kvHeads * dh,
+                                  b: v.pointer + b * vRows * kvHeads * dh + (h / group) * dh, ldb: kvHeads * dh,
                                   c: out.pointer + (b * p + rows.lowerBound) * heads * dh + h * dh, ldc: heads * dh, threads: 1)
             }
         } else {
             LensKernels.sgemmBatched(count: batch * heads, m: p, n: dh, k: kLen, a: pattern.pointer, lda: kLen,
                                      b: v.pointer, ldb: kvHeads * dh, c: out.pointer, ldc: heads * dh) { i in
                 let (b, h) = (i / heads, i % heads)
-                return (i * p * kLen, b * kLen * kvHeads * dh + (h / group) * dh, b * p * heads * dh + h * dh)
+                return (i * p * kLen, b * vRows * kvHeads * dh + (h / group) * dh, b * p * heads * dh + h * dh)
             }
         }
         guard let tape = GradientTape.recording(pattern, v) else { return out }

@@ -139,7 +139,18 @@ public struct Attention {
             let mix = smear.sigmoid().reshaped(1, 1, -1, 1)
             k = try pass.fire(smearedK, mix * k + (1 - mix) * previous)
         }
-        if let cache { (k, v) = cache.append(layer: layer, keys: k, values: v) }
+        // With a cache, attention reads the first `keyCount` positions of its buffers (cached +
+        // new), or copies of them when something is differentiated.
+        var keyCount: Int?
+        if let cache {
+            let (kb, vb, count) = cache.append(layer: layer, keys: k, values: v)
+            if q.isTracked || k.isTracked || v.isTracked {
+                (k, v) = (kb[.all, ..<count], vb[.all, ..<count])
+            } else {
+                (k, v, keyCount) = (kb, vb, count)
+            }
+        }
+        let keys = keyCount ?? k.shape[1]
         // Grouped key-value heads are read in place unless something is differentiated, which
         // needs the expanded copies.
         let differentiated = q.isTracked || k.isTracked || v.isTracked
@@ -147,15 +158,19 @@ public struct Attention {
             k = k.repeatedInterleave(heads / keyValueHeads, axis: 2)
             v = v.repeatedInterleave(heads / keyValueHeads, axis: 2)
         }
-        var raw = Tensor.attentionScores(queries: q, keys: k, divisor: divisor, causal: causal)
+        var raw = Tensor.attentionScores(queries: q, keys: k, keyCount: keyCount, divisor: divisor, causal: causal)
         if let mask = pass.plan.attentionMask {
-            raw = raw + Self.paddingBias(mask.shape[1] == k.shape[1] ? mask : mask[.all, ..<k.shape[1]], queries: q.shape[1])
+            raw = raw + Self.paddingBias(mask.shape[1] == keys ? mask : mask[.all, ..<keys], queries: q.shape[1])
         }
         let scores = try pass.fire(points.scores, raw)
         // The causal softmax skips the masked half, unless a hook may have unmasked it.
         let causalScores = causal && !pass.needsGraph(points.scores.name)
         let pattern = try pass.fire(points.pattern, causalScores ? scores.causalSoftmax() : scores.softmax())
-        if keyValueHeads != heads && v.shape[2] != heads && pattern.isTracked { v = v.repeatedInterleave(heads / keyValueHeads, axis: 2) }
+        if pattern.isTracked {
+            // A hook made the pattern differentiable: the values must be exactly its keys', expanded.
+            if v.shape[1] != keys { v = v[.all, ..<keys] }
+            if v.shape[2] != heads { v = v.repeatedInterleave(heads / keyValueHeads, axis: 2) }
+        }
         // Skipping the pattern's masked half is valid unless a hook may have written there.
         let z = try pass.fire(points.z, Tensor.attentionMix(pattern: pattern, values: v,
                                                             causal: causal && !pass.needsGraph(points.pattern.name)))

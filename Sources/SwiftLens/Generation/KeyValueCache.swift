@@ -21,13 +21,15 @@ public final class KeyValueCache {
     public private(set) var length = 0
     /// The context length of the model; `length` + new positions may not exceed it.
     public let contextLength: Int
-    private var keys: [Tensor?]
-    private var values: [Tensor?]
+    /// Per layer, keys and values [batch, capacity, kv_head, d_head]: the first `length`
+    /// positions of each row are the cache; the capacity doubles as it fills, so a step writes
+    /// its new rows in place instead of copying the whole cache.
+    private var keyBuffers: [Tensor?]
+    private var valueBuffers: [Tensor?]
     /// Per layer, the last cached key before smearing (models with `smear_keys`, whose next
     /// key mixes in the previous one).
     private var lastUnsmearedKeys: [Tensor?]
-    /// What the pass in progress adds, per layer (committed when it finishes).
-    private var staged: [(keys: Tensor, values: Tensor)?]
+    /// The last key before smearing that the pass in progress stages, per layer.
     private var stagedUnsmeared: [Tensor?]
     /// [batch, length]: 1 for a real position, 0 for padding (nil: every position is real).
     public private(set) var attentionMask: IntTensor?
@@ -38,10 +40,9 @@ public final class KeyValueCache {
     public init(batch: Int, layers: Int, contextLength: Int) {
         self.batch = batch
         self.contextLength = contextLength
-        keys = Array(repeating: nil, count: layers)
-        values = Array(repeating: nil, count: layers)
+        keyBuffers = Array(repeating: nil, count: layers)
+        valueBuffers = Array(repeating: nil, count: layers)
         lastUnsmearedKeys = Array(repeating: nil, count: layers)
-        staged = Array(repeating: nil, count: layers)
         stagedUnsmeared = Array(repeating: nil, count: layers)
     }
 
@@ -51,14 +52,19 @@ public final class KeyValueCache {
     }
 
     /// The cached keys of `layer`, [batch, length, kv_head, d_head] (nil before the first pass).
-    public func keys(layer: Int) -> Tensor? { keys[layer] }
+    public func keys(layer: Int) -> Tensor? { keyBuffers[layer].map { cached($0) } }
 
     /// The cached values of `layer`, [batch, length, kv_head, d_head] (nil before the first pass).
-    public func values(layer: Int) -> Tensor? { values[layer] }
+    public func values(layer: Int) -> Tensor? { valueBuffers[layer].map { cached($0) } }
 
-    /// Bytes the cached keys and values hold.
+    /// Bytes the key and value buffers hold.
     public var byteCount: Int {
-        (keys + values).reduce(0) { $0 + ($1?.count ?? 0) } * MemoryLayout<Float>.size
+        (keyBuffers + valueBuffers).reduce(0) { $0 + ($1?.count ?? 0) } * MemoryLayout<Float>.size
+    }
+
+    /// The first `length` positions of a buffer.
+    private func cached(_ buffer: Tensor) -> Tensor {
+        buffer.shape[1] == length ? buffer : buffer[.all, ..<length]
     }
 
     // MARK: Planning a pass
@@ -95,8 +101,7 @@ public final class KeyValueCache {
 
     /// Makes a finished pass's keys, values, mask and row positions part of the cache.
     func commit(_ plan: ForwardPlan, newPositions: Int) {
-        for layer in keys.indices {
-            if let k = staged[layer] { keys[layer] = k.keys; values[layer] = k.values }
+        for layer in lastUnsmearedKeys.indices {
             if let key = stagedUnsmeared[layer] { lastUnsmearedKeys[layer] = key }
         }
         discardStaged()
@@ -105,21 +110,55 @@ public final class KeyValueCache {
         if let next = plan.pendingRowPositions { nextRowPositions = next }
     }
 
-    /// Forgets what a pass that failed (a hook threw) staged: the cache stays as it was.
+    /// Forgets what a pass that failed (a hook threw) staged: the cache stays as it was (rows a
+    /// failed pass wrote past `length` are never read).
     func discardStaged() {
-        staged = Array(repeating: nil, count: keys.count)
-        stagedUnsmeared = Array(repeating: nil, count: keys.count)
+        stagedUnsmeared = Array(repeating: nil, count: lastUnsmearedKeys.count)
     }
 
     // MARK: Attention's side
 
-    /// Stages the new keys and values of `layer` ([batch, new, kv_head, d_head]) and returns
-    /// the whole sequence's (cached + new); they join the cache when the pass commits.
-    func append(layer: Int, keys newKeys: Tensor, values newValues: Tensor) -> (keys: Tensor, values: Tensor) {
-        let k = keys[layer].map { Tensor.concatenate([$0, newKeys.detached], axis: 1) } ?? newKeys.detached
-        let v = values[layer].map { Tensor.concatenate([$0, newValues.detached], axis: 1) } ?? newValues.detached
-        staged[layer] = (k, v)
-        return (k, v)
+    /// Writes the new keys and values of `layer` ([batch, new, kv_head, d_head]) after the
+    /// cached ones and returns the buffers ([batch, capacity, kv_head, d_head]) with the count
+    /// of positions they now hold for this pass (cached + new): attention reads that many. They
+    /// join the cache when the pass commits.
+    func append(layer: Int, keys newKeys: Tensor, values newValues: Tensor) -> (keys: Tensor, values: Tensor, count: Int) {
+        let count = length + newKeys.shape[1]
+        let k = Self.write(newKeys, into: &keyBuffers[layer], at: length, count: count, limit: contextLength)
+        let v = Self.write(newValues, into: &valueBuffers[layer], at: length, count: count, limit: contextLength)
+        return (k, v, count)
+    }
+
+    /// Writes `rows` [batch, new, …] at positions `start ..< count` of `buffer` [batch,
+    /// capacity, …], growing it (doubling, at most `limit` positions) when it is too short.
+    private static func write(_ rows: Tensor, into buffer: inout Tensor?, at start: Int, count: Int, limit: Int) -> Tensor {
+        let (batch, new) = (rows.shape[0], rows.shape[1])
+        let width = rows.count / max(batch * new, 1)
+        let capacity = buffer?.shape[1] ?? 0
+        if capacity < count {
+            let grown = min(max(count, 2 * capacity, 16), max(limit, count))
+            var bigger = Tensor(shape: [batch, grown] + Array(rows.shape.dropFirst(2)), repeating: 0)
+            if let old = buffer, start > 0 {
+                old.withUnsafeBufferPointer { o in
+                    bigger.withUnsafeMutableBufferPointer { b in
+                        for row in 0..<batch {
+                            (b.baseAddress! + row * grown * width).update(from: o.baseAddress! + row * capacity * width, count: start * width)
+                        }
+                    }
+                }
+            }
+            buffer = bigger
+        }
+        let rowsHeld = buffer!.shape[1]
+        let source = rows.detached
+        buffer!.withUnsafeMutableBufferPointer { b in
+            source.withUnsafeBufferPointer { r in
+                for row in 0..<batch {
+                    (b.baseAddress! + (row * rowsHeld + start) * width).update(from: r.baseAddress! + row * new * width, count: new * width)
+                }
+            }
+        }
+        return buffer!
     }
 
     /// The last key of `layer` before smearing, [batch, 1, kv_head, d_head] (nil at the start).
