@@ -181,7 +181,8 @@ struct GenerationTests {
         // the recompute with the same hooks, and differs from the plain one.
         let direction = Tensor.randomNormal([model.config.dModel], seed: 3) * 4
         let interventions: [[Hook]] = [[.addVector(.residPre(1), direction)], [.zeroAblateHead(Head(layer: 0, head: 1))],
-                                       [.addVector(.residPre(1), direction, positions: .stride(6, 100))]]
+                                       [.addVector(.residPre(1), direction, positions: .stride(6, 100))],
+                                       [.knockOutScores(layer: 1, pairs: (1..<12).map { ($0, $0 - 1) })]]
         let plain = try model.generate(tokens: prompt, options: GenerationOptions(maxNewTokens: 8, stopAtEOS: false))
         var changed = 0
         for hooks in interventions {
@@ -193,6 +194,27 @@ struct GenerationTests {
             if cached.newTokens != plain.newTokens { changed += 1 }
         }
         #expect(changed >= 2, "steering and ablation changed nothing")
+    }
+
+    /// `patch` from a cache during generation writes the cached sequence's rows at each step's
+    /// positions: patching another prompt's whole final sequence into `resid_post` of the last
+    /// layer makes a different prompt (of the same length) generate exactly its continuation,
+    /// and leaves positions the cache lacks alone.
+    @Test func patchingFromACacheWorksAcrossSteps() throws {
+        let model = try Self.model("hf/llamatiny/hf")
+        let vocabulary = model.config.dVocab
+        let (a, b) = (Self.randomTokens(5, vocabulary: vocabulary, seed: 21), Self.randomTokens(5, vocabulary: vocabulary, seed: 22))
+        let options = GenerationOptions(maxNewTokens: 6, stopAtEOS: false)
+        let (source, cache) = try model.generateWithCache(tokens: [a], names: [.residPost(model.config.nLayers - 1)], options: options)
+        let plain = try model.generate(tokens: [b], options: options)
+        let patched = try model.generate(tokens: [b], options: options, hooks: [.patch(.residPost(model.config.nLayers - 1), from: cache)])
+        #expect(plain.newTokens != source.newTokens, "the two prompts continue alike; pick others")
+        #expect(patched.newTokens == source.newTokens)
+        // Beyond the cache's 11 positions the patch does nothing: generating further goes on unpatched.
+        var longer = options
+        longer.maxNewTokens = 9
+        let beyond = try model.generate(tokens: [b], options: longer, hooks: [.patch(.residPost(model.config.nLayers - 1), from: cache)])
+        #expect(Array(beyond.newTokens[0].prefix(7)) == Array(source.newTokens[0]) + [beyond.newTokens[0][6]])
     }
 
     /// `generateWithCache` gives the activations of the whole final sequence, equal to

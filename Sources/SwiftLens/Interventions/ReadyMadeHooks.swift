@@ -72,7 +72,7 @@ extension Hook {
     public static func patch(_ name: HookName, from cache: ActivationCache, _ index: TensorIndex...) -> Hook {
         Hook(name) { x, context in
             var source = try cache.tensor(name)
-            if context.positionOffset > 0 {
+            if context.step != nil || context.positionOffset > 0 {
                 // This step's rows (and, for patterns, the keys so far) of the cached sequence.
                 let axis = context.layout.positionAxis, (offset, count) = (context.positionOffset, x.shape[axis])
                 guard source.rank == x.rank, source.shape[axis] >= offset + count else { return x }
