@@ -50,6 +50,7 @@ enum GenerateCommand {
         let started = Date()
         let generation: Generation
         var cache: ActivationCache?
+        var firstToken: Date?
         if let cacheOut {
             let tokens = try model.toTokens(prompt, prependBOS: options.prependBOS).scalars
             let result = try model.generateWithCache(tokens: [tokens], options: options, hooks: hooks)
@@ -57,14 +58,23 @@ enum GenerateCommand {
             output.write(Data(generation.text.utf8))
             _ = cacheOut
         } else {
+            var first: Date?
             generation = try model.generate(prompt, options: options, hooks: hooks) { token in
+                if first == nil { first = Date() }
                 output.write(Data(token.text.utf8))
             }
+            firstToken = first
         }
-        let seconds = Date().timeIntervalSince(started)
+        let finished = Date()
         let count = generation.newTokens[0].count
-        FileHandle.standardError.write(Data(String(format: "\n\n[%d new tokens in %.2f s, %.1f tokens/s; stopped: %@]\n", count, seconds,
-                                                   Double(count) / max(seconds, 1e-9), describe(generation.stopReasons[0])).utf8))
+        // The first token waits for the prompt (and a Float32 model's first pass packs its
+        // weights); the decoding rate is timed from it to the last.
+        var timing = String(format: "%d new tokens in %.2f s", count, finished.timeIntervalSince(started))
+        if let firstToken, count > 1 {
+            timing += String(format: ": first after %.2f s, then %.1f tokens/s", firstToken.timeIntervalSince(started),
+                             Double(count - 1) / max(finished.timeIntervalSince(firstToken), 1e-9))
+        }
+        FileHandle.standardError.write(Data("\n\n[\(timing); stopped: \(describe(generation.stopReasons[0]))]\n".utf8))
         if let cacheOut, let cache {
             let sequence = generation.tokens[0]
             var values: [(name: String, value: SafetensorsValue)] = [("tokens", .int(IntTensor(shape: [1, sequence.count], values: sequence)))]
