@@ -95,7 +95,10 @@ import Testing
         expectClose(Tensor(scalar: try InductionLoss.measure(f.model, repeatedTokens: row1)), want, "\(name) induction_loss")
         expectClose(Tensor(scalar: try InductionLoss.measure(perTokenLoss: f.analysis.tensor("loss_per_token.row1"))),
                     want, "\(name) induction_loss from the fixture's per-token loss")
-        #expect(throws: AnalysisError.self) { try InductionLoss.measure(perTokenLoss: Tensor.zeros([1, 60])) }
+        #expect(throws: AnalysisError.self) { try InductionLoss.measure(perTokenLoss: Tensor.zeros([1, 4])) }
+        // BOS + two copies of L = 5: per-token loss [1, 10], averaged over positions L + 1 ..< 2L.
+        let bosForm = Tensor(shape: [1, 10], values: (0..<10).map { Float($0) })
+        #expect(try InductionLoss.measure(perTokenLoss: bosForm) == (6 + 7 + 8 + 9) / 4)
     }
 
     // MARK: Decompositions sum to the residual

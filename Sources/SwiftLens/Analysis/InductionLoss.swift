@@ -14,20 +14,23 @@
 /// let ablated = try InductionLoss.measure(model, repeatedTokens: rrt, hooks: [.zeroAblateHead(Head(layer: 1, head: 0))])
 /// ```
 public enum InductionLoss {
-    /// The induction loss of `model` on `tokens` [batch, 2L] (or [2L]) with `hooks` attached for
-    /// the forward pass.
+    /// The induction loss of `model` on `tokens` [batch, 2L] (or [2L]) — or [batch, 1 + 2L], a
+    /// BOS before the two copies (``RepeatedRandomTokens/batch(count:length:vocabularySize:seed:bos:)``)
+    /// — with `hooks` attached for the forward pass.
     /// - Throws: model errors for bad tokens; ``AnalysisError/invalidShape(what:expected:found:)``
-    ///   for fewer than 6 tokens per row or an odd length.
+    ///   for fewer than 6 tokens per row.
     public static func measure(_ model: HookedTransformer, repeatedTokens tokens: IntTensor, hooks: [Hook] = []) throws -> Float {
         try measure(perTokenLoss: model.perTokenLoss(tokens, hooks: hooks))
     }
 
     /// The induction loss from a per-token loss [batch, 2L − 1] (or [2L − 1]) of repeated
-    /// tokens: the mean of `loss[:, L + 1 ...]`.
+    /// tokens: the mean of `loss[:, L + 1 ...]`; or from [batch, 2L] (BOS + two copies): the
+    /// mean of `loss[:, L + 1 ..< 2L]`, the predictions of the second copy's tokens after its first.
     public static func measure(perTokenLoss loss: Tensor) throws -> Float {
         let rows = loss.rank == 1 ? loss.reshaped(1, -1) : loss
-        guard rows.rank == 2, rows.shape[0] > 0, rows.shape[1] >= 5, rows.shape[1] % 2 == 1 else {
-            throw AnalysisError.invalidShape(what: "the per-token loss", expected: "[batch, 2L − 1] with L ≥ 3 (from repeated tokens [batch, 2L])",
+        guard rows.rank == 2, rows.shape[0] > 0, rows.shape[1] >= 5 else {
+            throw AnalysisError.invalidShape(what: "the per-token loss",
+                                             expected: "[batch, 2L − 1] or [batch, 2L] with L ≥ 3 (from repeated tokens [batch, 2L] or [batch, 1 + 2L])",
                                              found: loss.shape)
         }
         let positions = predictionPositions(sequenceLength: rows.shape[1] + 1)

@@ -1,0 +1,48 @@
+import Foundation
+import SwiftLens
+import Testing
+
+/// Induction heads in SmolLM2-135M-Instruct (see ``RealModel``), the first part of the
+/// pretrained-model case: on repeated random tokens after a BOS — as TransformerLens's `evals`
+/// builds them — the census names the heads, most positions park attention on the first token,
+/// and knocking the induction heads out destroys copying while as many random heads do not.
+@Suite(.enabled(if: RealModel.isAvailable, "needs SmolLM2-135M-Instruct: bash Scripts/fetch_smollm2.sh"))
+struct RealModelInductionTests {
+    @Test func smolLM2InductionHeadCensusAndAblation() throws {
+        let model = try HookedTransformer.load(RealModel.smolLM2(), keepQuantized: true)
+        let bos = try #require(model.tokenizer?.bosTokenID)
+        let tokens = RepeatedRandomTokens.batch(count: 4, length: 50, vocabularySize: model.config.dVocab, seed: 1, bos: bos)
+        #expect(tokens.shape == [4, 101] && tokens[0, 0] == bos && tokens[0, 1] == tokens[0, 51])
+        let scores = try HeadScores.measure(model, repeatedTokens: tokens, prefix: 1)
+        let heads = model.config.nHeads
+        func ranked(_ t: Tensor) -> [(head: Head, score: Float)] {
+            let v = t.scalars
+            return v.indices.sorted { v[$0] > v[$1] }.map { (Head(layer: $0 / heads, head: $0 % heads), v[$0]) }
+        }
+        let induction = ranked(scores.induction), previous = ranked(scores.previousToken)
+        print("SmolLM2 induction heads: " + induction.prefix(8).map { "\($0.head) \(String(format: "%.2f", $0.score))" }.joined(separator: ", "))
+        print("SmolLM2 previous-token heads: " + previous.prefix(6).map { "\($0.head) \(String(format: "%.2f", $0.score))" }.joined(separator: ", "))
+        // The strongest induction heads sit in layers 17–18; the strongest previous-token head
+        // is L16H0, the layer just before them.
+        #expect(Set(induction.prefix(3).map(\.head)) == [Head(layer: 18, head: 6), Head(layer: 17, head: 3), Head(layer: 17, head: 4)])
+        #expect(induction[0].score > 0.8 && previous[0].head == Head(layer: 16, head: 0) && previous[0].score > 0.8)
+        // The sink: on average a position pays a large share of its attention to the first token.
+        let sink = scores.firstToken.mean().scalar
+        #expect(sink > 0.3, "mean attention to the first token \(sink)")
+
+        // Ablation: the heads above 0.4 together vs as many random heads (three draws).
+        let found = induction.filter { $0.score >= 0.4 }.map(\.head)
+        #expect(found.count >= 6 && found.count <= 12, "\(found)")
+        let clean = try InductionLoss.measure(model, repeatedTokens: tokens)
+        let ablated = try InductionLoss.measure(model, repeatedTokens: tokens, hooks: found.map { .zeroAblateHead($0) })
+        var random = RandomGenerator(seed: 3)
+        var controls: [Float] = []
+        for _ in 0..<3 {
+            let pick = random.sampleWithoutReplacement(found.count, from: model.config.nLayers * heads).map { Head(layer: $0 / heads, head: $0 % heads) }
+            controls.append(try InductionLoss.measure(model, repeatedTokens: tokens, hooks: pick.map { .zeroAblateHead($0) }))
+        }
+        print("SmolLM2 induction loss: clean \(clean), without \(found.count) induction heads \(ablated), without as many random heads \(controls)")
+        #expect(ablated - clean > 5, "ablating the induction heads: \(clean) → \(ablated)")
+        #expect(controls.allSatisfy { $0 - clean < 1.5 }, "random heads: \(controls) vs clean \(clean)")
+    }
+}
