@@ -80,6 +80,25 @@ public struct TensorIndex: TensorIndexConvertible, ExpressibleByIntegerLiteral, 
         }
     }
 
+    /// The positions this index selects that exist in an axis of `n` elements — where
+    /// ``resolved(extent:)`` gives nil for a single position or a list element outside it,
+    /// this keeps the others (a sequence still growing, as during generation); nil only for
+    /// a step ≤ 0, `.newAxis` and `.ellipsis`.
+    public func positions(within n: Int) -> [Int]? {
+        switch kind {
+        case let .index(i):
+            let j = i < 0 ? i + n : i
+            return j >= 0 && j < n ? [j] : []
+        case let .list(list):
+            return list.compactMap { i in
+                let j = i < 0 ? i + n : i
+                return j >= 0 && j < n ? j : nil
+            }
+        default:
+            return resolved(extent: n)
+        }
+    }
+
     /// Python's slice bounds on an axis of `n`: nil = the end, negative counts from the end,
     /// out-of-range clamps.
     static func clampedBounds(_ start: Int?, _ end: Int?, extent n: Int) -> (lo: Int, hi: Int) {

@@ -238,4 +238,74 @@ struct GenerationTests {
             #expect(difference <= 1e-4 * scale, "\(architecture) \(name): \(difference)")
         }
     }
+
+    /// What a review found, each now an error or the right answer: gradients through a cached
+    /// pass, a cache from another model, a mask after unmasked passes, positions not yet
+    /// reached, recording without the cache or without new tokens, EOS ids and context limits.
+    @Test func cacheAndHookEdgeCases() throws {
+        let model = try Self.model("hf/llamatiny/hf")
+        let tokens = IntTensor([[1, 2, 3, 4, 5]])
+        // Gradients: a cached pass differentiates like a plain one (this pass's keys and values live).
+        let plain = try model.valueWithGradients { try model(tokens).sum() }
+        let cached = try model.valueWithGradients { try model.forward(tokens, cache: KeyValueCache(for: model)).sum() }
+        let names = model.parameterNames.filter { $0.hasSuffix("W_K") || $0.hasSuffix("W_V") || $0 == "embed.W_E" }
+        #expect(names.count == 5)
+        for name in names {
+            let (a, b) = (try #require(plain.gradients[name]), try #require(cached.gradients[name]))
+            #expect(Self.maxDifference(a, b) <= 1e-3 * max(a.abs().max().scalar, 1), "\(name)")
+        }
+        // A cache made for a model of another shape is refused, not written past.
+        let other = try HookedTransformer(config: HookedTransformerConfig(nLayers: 2, dModel: 16, nCtx: 24, dHead: 4, nHeads: 4,
+                                                                          dVocab: 20, attnOnly: true, nKeyValueHeads: 1), seed: 1)
+        let foreign = KeyValueCache(for: other)
+        _ = try other.forward(IntTensor([[1, 2]]), cache: foreign)
+        let same = try HookedTransformer(config: HookedTransformerConfig(nLayers: 2, dModel: 16, nCtx: 24, dHead: 4, nHeads: 4,
+                                                                         dVocab: 20, attnOnly: true, nKeyValueHeads: 4), seed: 1)
+        #expect(throws: GenerationError.self) { try same.forward(IntTensor([[3]]), cache: foreign) }
+        #expect(throws: GenerationError.self) { try model.forward(IntTensor([[3]]), cache: KeyValueCache(batch: 1, layers: 5, contextLength: 8)) }
+        // A cache longer than the model's context is bounded by the model's.
+        let long = KeyValueCache(batch: 1, layers: model.config.nLayers, contextLength: model.config.nCtx + 10)
+        _ = try model.forward(IntTensor(shape: [1, model.config.nCtx], repeating: 2), cache: long)
+        #expect(throws: ModelError.self) { try model.forward(IntTensor([[1]]), cache: long) }
+        // A mask on a later pass, after unmasked ones: the cached positions count as real.
+        let unmasked = KeyValueCache(for: model), masked = KeyValueCache(for: model)
+        _ = try model.forward(IntTensor([[1, 2, 3]]), cache: unmasked)
+        _ = try model.forward(IntTensor([[1, 2, 3]]), cache: masked)
+        let a = try model.forward(IntTensor([[4, 5]]), cache: unmasked)
+        let b = try model.forward(IntTensor([[4, 5]]), cache: masked, mask: IntTensor([[1, 1]]))
+        #expect(Self.maxDifference(a, b) <= 1e-5)
+        // Positions not reached yet: skipped at step 0, applied when they come; a list keeps
+        // the positions of this pass that it names.
+        let direction = Tensor.randomNormal([model.config.dModel], seed: 4) * 4
+        var options = GenerationOptions(maxNewTokens: 5, stopAtEOS: false)
+        for positions in [TensorIndex.at(6), .indices([4, 9]), .indices([1, 6, 30])] {
+            let hooks: [Hook] = [.addVector(.residPre(1), direction, positions: positions)]
+            let viaCache = try model.generate(tokens: [[1, 2, 3, 4]], options: options, hooks: hooks)
+            var recompute = options
+            recompute.usesKeyValueCache = false
+            #expect(try viaCache.newTokens == model.generate(tokens: [[1, 2, 3, 4]], options: recompute, hooks: hooks).newTokens, "\(positions)")
+        }
+        let stepCache = KeyValueCache(for: model)
+        _ = try model.forward(IntTensor([[1, 2, 3]]), cache: stepCache)
+        let snapshot = KeyValueCache(for: model)
+        _ = try model.forward(IntTensor([[1, 2, 3]]), cache: snapshot)
+        let untouched = try model.forward(IntTensor([[4]]), cache: snapshot)
+        let steered = try model.forward(IntTensor([[4]]), cache: stepCache,
+                                        hooks: [Hook(.residPre(1)) { x, context in
+                                            guard let local = context.positionsInThisPass(.indices([3, 9]), count: x.shape[1]) else { return x }
+                                            return x.replacing([.all, local], with: x.selecting([.all, local]) + direction)
+                                        }])
+        #expect(Self.maxDifference(untouched, steered) > 0.1)
+        // Recording ignores usesKeyValueCache = false, and covers the prompt with no new tokens.
+        options.usesKeyValueCache = false
+        let (run, recorded) = try model.generateWithCache(tokens: [[1, 2, 3]], names: [.residPost(0)], options: options)
+        #expect(recorded[.residPost(0)]?.shape == [1, run.tokens[0].count, model.config.dModel])
+        options.maxNewTokens = 0
+        let (_, prompt) = try model.generateWithCache(tokens: [[1, 2, 3]], names: [.residPost(0)], options: options)
+        #expect(prompt[.residPost(0)]?.shape == [1, 3, model.config.dModel])
+        // EOS ids must be in the vocabulary.
+        #expect(throws: GenerationError.invalidEOS(token: 100_000, vocabulary: model.config.dVocabOut)) {
+            try model.generate(tokens: [[1, 2, 3], [4]], options: GenerationOptions(maxNewTokens: 2, eosTokenIDs: [100_000]))
+        }
+    }
 }

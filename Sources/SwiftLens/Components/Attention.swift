@@ -143,9 +143,15 @@ public struct Attention {
         // new), or copies of them when something is differentiated.
         var keyCount: Int?
         if let cache {
+            let cached = pass.positionOffset
             let (kb, vb, count) = cache.append(layer: layer, keys: k, values: v)
             if q.isTracked || k.isTracked || v.isTracked {
-                (k, v) = (kb[.all, ..<count], vb[.all, ..<count])
+                // Differentiated: the earlier positions are constants, this pass's keys and
+                // values stay the live (tracked) tensors.
+                if cached > 0 {
+                    k = Tensor.concatenate([kb[.all, ..<cached], k], axis: 1)
+                    v = Tensor.concatenate([vb[.all, ..<cached], v], axis: 1)
+                }
             } else {
                 (k, v, keyCount) = (kb, vb, count)
             }

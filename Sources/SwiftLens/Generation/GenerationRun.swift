@@ -45,8 +45,13 @@ struct GenerationRun {
         runner = try model.makePass(hooks + (recorder.map { [$0.hook] } ?? [])).hooks
         cache = KeyValueCache(for: model, batch: prompts.count)
         let eosIDs = options.eosTokenIDs ?? model.tokenizer?.eosTokenID.map { [$0] } ?? []
+        if let bad = eosIDs.first(where: { $0 < 0 || $0 >= model.config.dVocabOut }) {
+            throw GenerationError.invalidEOS(token: bad, vocabulary: model.config.dVocabOut)
+        }
         eos = Set(eosIDs)
-        padToken = eosIDs.first ?? model.tokenizer?.bosTokenID ?? 0
+        // Fed to the model as padding: an id it can read.
+        let readable = { (id: Int) in id >= 0 && id < model.config.dVocab }
+        padToken = eosIDs.first(where: readable) ?? model.tokenizer?.bosTokenID.flatMap { readable($0) ? $0 : nil } ?? 0
         let seed = sampler.seed ?? UInt64.random(in: .min ... .max)
         randoms = prompts.indices.map { sampler.generator(row: $0, seed: seed) }
         newTokens = Array(repeating: [], count: prompts.count)
@@ -56,6 +61,8 @@ struct GenerationRun {
 
     /// Generates until every row has stopped; calls `onToken` for each new token.
     mutating func finish(onToken: ((GeneratedToken) throws -> Void)?) throws -> Generation {
+        // A recording of no new tokens still covers the prompt.
+        if options.maxNewTokens == 0, recorder != nil { _ = try readPrompts() }
         if options.maxNewTokens > 0 {
             var logits = try readPrompts()
             for step in 1...options.maxNewTokens {
@@ -84,7 +91,7 @@ struct GenerationRun {
     private func readPrompts() throws -> Tensor {
         let batch = TokenBatch(prompts, padding: .left, padToken: padToken)
         let ragged = Set(prompts.map(\.count)).count > 1
-        if !options.usesKeyValueCache { return try recompute(step: 0) }
+        if !usesCache { return try recompute(step: 0) }
         var plan = try cache.plan(newPositions: batch.tokens.shape[1], mask: ragged ? batch.attentionMask : nil)
         plan.generationStep = 0
         if recorder == nil { plan.logitRows = (batch.tokens.shape[1] - 1)..<batch.tokens.shape[1] }
@@ -93,7 +100,7 @@ struct GenerationRun {
 
     /// A later step: the tokens chosen at `step` ([batch, 1]) read through the cache.
     private func read(_ tokens: IntTensor, step: Int) throws -> Tensor {
-        if !options.usesKeyValueCache { return try recompute(step: step) }
+        if !usesCache { return try recompute(step: step) }
         var plan = try cache.plan(newPositions: 1, mask: cache.attentionMask == nil ? nil : IntTensor(shape: [cache.batch, 1], repeating: 1))
         plan.generationStep = step
         return try model.forward(tokens, plan: plan, runner: runner)
@@ -115,6 +122,10 @@ struct GenerationRun {
                              pass: model.makePass(runner: runner, plan: plan))
     }
 
+    /// Whether steps read through the key-value cache (always when recording: a recompute
+    /// would record the whole sequence at every step).
+    private var usesCache: Bool { options.usesKeyValueCache || recorder != nil }
+
     /// Chooses each running row's next token from the last position of `logits` and records
     /// it; stopped rows get the padding token. Returns the tokens, [batch, 1].
     private mutating func choose(from logits: Tensor, step: Int, onToken: ((GeneratedToken) throws -> Void)?) throws -> IntTensor {
@@ -125,8 +136,13 @@ struct GenerationRun {
             let token = logits.withUnsafeBufferPointer { values in
                 sampler.choose(from: UnsafeBufferPointer(rebasing: values[start..<(start + vocabulary)]), using: &randoms[row])
             }
-            chosen[row] = token
             newTokens[row].append(token)
+            let stops = options.stopAtEOS && eos.contains(token)
+            // A token that goes on being read must be one the model reads.
+            if !stops && token >= model.config.dVocab && step < options.maxNewTokens {
+                throw GenerationError.unreadableToken(token: token, vocabulary: model.config.dVocab)
+            }
+            chosen[row] = token < model.config.dVocab ? token : padToken
             let text = streamedText(row: row)
             if let onToken { try onToken(GeneratedToken(row: row, step: step, token: token, text: text)) }
             if options.stopAtEOS && eos.contains(token) {

@@ -43,15 +43,18 @@ extension HookedTransformer {
     /// Continues `prompt` and records the activations of the points `names` selects over the
     /// whole final sequence (prompt and generated tokens) as one cache — what
     /// ``runWithCache(_:names:positions:hooks:memoryBudget:)`` gives on that sequence, up to
-    /// float rounding. The last token is run through the model once more for it.
+    /// float rounding. The last token is run through the model once more for it. Recording
+    /// always uses the key-value cache (`usesKeyValueCache` is ignored).
     public func generateWithCache(_ prompt: String, names: NameFilter = .all, options: GenerationOptions = GenerationOptions(),
                                   hooks: [Hook] = []) throws -> (generation: Generation, cache: ActivationCache) {
         try generateWithCache(tokens: [toTokens(prompt, prependBOS: options.prependBOS).scalars], names: names,
                               options: options, hooks: hooks)
     }
 
-    /// ``generateWithCache(_:names:options:hooks:)`` from token sequences (the cache is
-    /// [batch, …] over the left-padded batch).
+    /// ``generateWithCache(_:names:options:hooks:)`` from token sequences. With several rows the
+    /// cache is [batch, …] over the positions the batch ran: each row left-padded to the longest
+    /// prompt, and a row that stopped early fed its end-of-sequence token while the others went
+    /// on (so its columns after it are padding, not generated text).
     public func generateWithCache(tokens prompts: [[Int]], names: NameFilter = .all, options: GenerationOptions = GenerationOptions(),
                                   hooks: [Hook] = []) throws -> (generation: Generation, cache: ActivationCache) {
         let table = hookPointTable
@@ -101,6 +104,10 @@ extension HookedTransformer {
         let t = tokens.rank == 1 ? tokens.reshaped([1, -1]) : tokens
         guard t.rank == 2, t.shape[0] > 0, t.shape[1] > 0 else { throw ModelError.emptyInput(shape: tokens.shape) }
         guard t.shape[0] == cache.batch else { throw GenerationError.cacheBatchMismatch(cache: cache.batch, tokens: t.shape[0]) }
+        try cache.check(for: self)
+        guard cache.length + t.shape[1] <= config.nCtx else {
+            throw ModelError.contextExceeded(cached: cache.length, new: t.shape[1], contextLength: config.nCtx)
+        }
         try Self.checkTokens(t, below: config.dVocab)
         let plan = try cache.plan(newPositions: t.shape[1], mask: mask)
         return try forward(t, plan: plan, runner: makePass(hooks).hooks)

@@ -51,6 +51,18 @@ public final class KeyValueCache {
         self.init(batch: batch, layers: model.config.nLayers, contextLength: model.config.nCtx)
     }
 
+    /// Throws unless this cache can hold `model`'s keys and values: its layer count, and (once
+    /// filled) its key-value heads and head width.
+    func check(for model: HookedTransformer) throws {
+        let c = model.config
+        guard keyBuffers.count == c.nLayers else {
+            throw GenerationError.cacheMismatch("the cache has \(keyBuffers.count) layers, the model \(c.nLayers)")
+        }
+        if let held = keyBuffers.compactMap({ $0 }).first, Array(held.shape.dropFirst(2)) != [c.keyValueHeads, c.dHead] {
+            throw GenerationError.cacheMismatch("the cache holds [kv_head, d_head] = \(Array(held.shape.dropFirst(2))), the model [\(c.keyValueHeads), \(c.dHead)]")
+        }
+    }
+
     /// The cached keys of `layer`, [batch, length, kv_head, d_head] (nil before the first pass).
     public func keys(layer: Int) -> Tensor? { keyBuffers[layer].map { cached($0) } }
 
@@ -73,6 +85,9 @@ public final class KeyValueCache {
     /// which are real (nil: all): the offset, the mask over cached + new positions and each
     /// row's positions. Throws when the cache would outgrow the context.
     func plan(newPositions: Int, mask: IntTensor?) throws -> ForwardPlan {
+        if let mask, mask.shape != [batch, newPositions] {
+            throw ModelError.invalidTokensShape(mask.shape)
+        }
         guard length + newPositions <= contextLength else {
             throw ModelError.contextExceeded(cached: length, new: newPositions, contextLength: contextLength)
         }
@@ -82,10 +97,12 @@ public final class KeyValueCache {
         let needsMask = mask != nil || attentionMask != nil
         guard needsMask else { return plan }
         let newMask = mask ?? IntTensor(shape: [batch, newPositions], values: Array(repeating: 1, count: batch * newPositions))
-        let full = attentionMask.map { IntTensor.concatenate([$0, newMask], axis: 1) } ?? newMask
+        // Positions cached without a mask were all real.
+        let cachedMask = attentionMask ?? (length > 0 ? IntTensor(shape: [batch, length], repeating: 1) : nil)
+        let full = cachedMask.map { IntTensor.concatenate([$0, newMask], axis: 1) } ?? newMask
         plan.attentionMask = full
         // Each row's positions continue from its own count of real tokens.
-        var next = nextRowPositions ?? Array(repeating: 0, count: batch)
+        var next = nextRowPositions ?? Array(repeating: length, count: batch)
         var positions = [Int](repeating: 0, count: batch * newPositions)
         let m = newMask.scalars
         for b in 0..<batch {
@@ -134,6 +151,8 @@ public final class KeyValueCache {
     private static func write(_ rows: Tensor, into buffer: inout Tensor?, at start: Int, count: Int, limit: Int) -> Tensor {
         let (batch, new) = (rows.shape[0], rows.shape[1])
         let width = rows.count / max(batch * new, 1)
+        precondition(buffer.map { $0.shape[0] == batch && Array($0.shape.dropFirst(2)) == Array(rows.shape.dropFirst(2)) } ?? true,
+                     "KeyValueCache: rows \(rows.shape) do not fit the cached \(buffer?.shape ?? [])")
         let capacity = buffer?.shape[1] ?? 0
         if capacity < count {
             let grown = min(max(count, 2 * capacity, 16), max(limit, count))

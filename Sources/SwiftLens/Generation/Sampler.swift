@@ -17,7 +17,7 @@ public struct Sampler: Sendable, Equatable {
     public var topK: Int?
     /// Keeps the smallest set of most likely tokens whose probability reaches `topP` (0 < p ≤ 1).
     public var topP: Float?
-    /// Drops tokens whose probability is below `minP` × the largest probability.
+    /// Drops tokens whose probability is below `minP` × the largest probability (0 ≤ min-p ≤ 1).
     public var minP: Float?
     /// The seed of the draws (nil: a random one per generation).
     public var seed: UInt64?
@@ -61,6 +61,8 @@ public struct Sampler: Sendable, Equatable {
     /// The token chosen from `logits` (one row, d_vocab values).
     public func choose(from logits: UnsafeBufferPointer<Float>, using random: inout RandomGenerator) -> Int {
         guard samples else { return Self.argmax(logits) }
+        // An infinite logit takes all the probability.
+        if let infinite = logits.firstIndex(of: .infinity) { return infinite }
         // Candidates: (index, scaled logit), warped step by step.
         var candidates = logits.enumerated().compactMap { i, x -> (Int, Float)? in
             x.isNaN || x == -.infinity ? nil : (i, x / temperature)

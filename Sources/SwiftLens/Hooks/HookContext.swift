@@ -28,8 +28,8 @@ public struct HookContext {
     /// the end of the sequence so far: −1 is the newest token), or nil when none does.
     /// `count` is the activation's extent along its position axis.
     public func positionsInThisPass(_ positions: TensorIndex, count: Int) -> TensorIndex? {
-        guard positionOffset > 0, positions != .all else { return positions }
-        guard let absolute = positions.resolved(extent: positionOffset + count) else { return nil }
+        guard step != nil || positionOffset > 0, positions != .all else { return positions }
+        guard let absolute = positions.positions(within: positionOffset + count) else { return nil }
         let local = absolute.filter { $0 >= positionOffset }.map { $0 - positionOffset }
         guard !local.isEmpty else { return nil }
         return positions.dropsAxis ? .at(local[0]) : .indices(local)

@@ -160,7 +160,7 @@ extension HookContext {
     /// ``positionsInThisPass(_:count:)``); nil when it selects none of this pass's positions.
     func localIndex(_ index: [TensorIndex], in x: Tensor) -> [TensorIndex]? {
         let axis = layout.positionAxis
-        guard positionOffset > 0, index.count > axis, axis < x.rank else { return index }
+        guard step != nil || positionOffset > 0, index.count > axis, axis < x.rank else { return index }
         guard let local = positionsInThisPass(index[axis], count: x.shape[axis]) else { return nil }
         var shifted = index
         shifted[axis] = local
