@@ -45,4 +45,52 @@ struct RealModelInductionTests {
         #expect(ablated - clean > 5, "ablating the induction heads: \(clean) → \(ablated)")
         #expect(controls.allSatisfy { $0 - clean < 1.5 }, "random heads: \(controls) vs clean \(clean)")
     }
+
+    /// TransformerLens 4.3's census on the same tokens (`Tests/Fixtures/smollm2/census_reference.json`,
+    /// made by `Scripts/make_smollm2_census_reference.py` from the same GGUF): every head's
+    /// induction, previous-token, duplicate-token and first-token score within 1e-4, and the
+    /// zero-ablation induction and first-copy losses of every head of layers 0, 16, 17 and 18
+    /// within 1e-4.
+    @Test func smolLM2CensusMatchesTransformerLens() throws {
+        struct Reference: Decodable {
+            struct Losses: Decodable { let induction_loss: Float; let control_loss: Float }
+            struct Ablation: Decodable { let induction_loss: [String: [Float]]; let control_loss: [String: [Float]] }
+            let tokens: [[Int]]
+            let scores: [String: [[Float]]]
+            let clean: Losses
+            let zero_ablation: Ablation
+        }
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Fixtures.url("smollm2/census_reference.json")))
+        let model = try HookedTransformer.load(RealModel.smolLM2())
+        let tokens = IntTensor(shape: [reference.tokens.count, reference.tokens[0].count], values: reference.tokens.flatMap { $0 })
+        let scores = try HeadScores.measure(model, repeatedTokens: tokens, prefix: 1)
+        var worst: Float = 0
+        for (key, mine) in [("induction", scores.induction), ("previous_token", scores.previousToken),
+                            ("duplicate_token", scores.duplicateToken), ("first_token", scores.firstToken)] {
+            let theirs = Tensor(shape: mine.shape, values: try #require(reference.scores[key]).flatMap { $0 })
+            let difference = (mine - theirs).abs().max().scalar
+            worst = max(worst, difference)
+            #expect(difference <= 1e-4, "\(key): max difference \(difference) from TransformerLens")
+        }
+        let length = (tokens.shape[1] - 1) / 2
+        func losses(_ hooks: [Hook]) throws -> (induction: Float, control: Float) {
+            let perToken = try model.perTokenLoss(tokens, hooks: hooks)
+            return (try InductionLoss.measure(perTokenLoss: perToken), perToken[.all, 1..<length].mean().scalar)
+        }
+        let clean = try losses([])
+        #expect(abs(clean.induction - reference.clean.induction_loss) <= 1e-4 && abs(clean.control - reference.clean.control_loss) <= 1e-4,
+                "clean \(clean) vs \(reference.clean)")
+        var worstLoss: Float = 0
+        for (layerText, theirs) in reference.zero_ablation.induction_loss {
+            let layer = try #require(Int(layerText))
+            for head in 0..<model.config.nHeads {
+                let mine = try losses([.zeroAblateHead(Head(layer: layer, head: head))])
+                let control = try #require(reference.zero_ablation.control_loss[layerText])[head]
+                let difference = max(abs(mine.induction - theirs[head]), abs(mine.control - control))
+                worstLoss = max(worstLoss, difference)
+                #expect(difference <= 1e-4, "L\(layer)H\(head): \(mine) vs TransformerLens (\(theirs[head]), \(control))")
+            }
+        }
+        print("SmolLM2 census vs TransformerLens: scores within \(worst), ablation losses within \(worstLoss)")
+    }
 }
