@@ -51,20 +51,18 @@ enum GenerateCommand {
         let generation: Generation
         var cache: ActivationCache?
         var firstToken: Date?
-        if let cacheOut {
-            let tokens = try model.toTokens(prompt, prependBOS: options.prependBOS).scalars
-            let result = try model.generateWithCache(tokens: [tokens], options: options, hooks: hooks)
-            (generation, cache) = (result.generation, result.cache)
-            output.write(Data(generation.text.utf8))
-            _ = cacheOut
-        } else {
-            var first: Date?
-            generation = try model.generate(prompt, options: options, hooks: hooks) { token in
-                if first == nil { first = Date() }
-                output.write(Data(token.text.utf8))
-            }
-            firstToken = first
+        var first: Date?
+        let stream = { (token: GeneratedToken) in
+            if first == nil { first = Date() }
+            output.write(Data(token.text.utf8))
         }
+        if cacheOut != nil {
+            let result = try model.generateWithCache(prompt, options: options, hooks: hooks, onToken: stream)
+            (generation, cache) = (result.generation, result.cache)
+        } else {
+            generation = try model.generate(prompt, options: options, hooks: hooks, onToken: stream)
+        }
+        firstToken = first
         let finished = Date()
         let count = generation.newTokens[0].count
         // The first token waits for the prompt (and a Float32 model's first pass packs its

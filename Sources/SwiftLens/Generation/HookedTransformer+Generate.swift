@@ -46,9 +46,10 @@ extension HookedTransformer {
     /// float rounding. The last token is run through the model once more for it. Recording
     /// always uses the key-value cache (`usesKeyValueCache` is ignored).
     public func generateWithCache(_ prompt: String, names: NameFilter = .all, options: GenerationOptions = GenerationOptions(),
-                                  hooks: [Hook] = []) throws -> (generation: Generation, cache: ActivationCache) {
+                                  hooks: [Hook] = [], onToken: ((GeneratedToken) throws -> Void)? = nil)
+        throws -> (generation: Generation, cache: ActivationCache) {
         try generateWithCache(tokens: [toTokens(prompt, prependBOS: options.prependBOS).scalars], names: names,
-                              options: options, hooks: hooks)
+                              options: options, hooks: hooks, onToken: onToken)
     }
 
     /// ``generateWithCache(_:names:options:hooks:)`` from token sequences. With several rows the
@@ -56,12 +57,13 @@ extension HookedTransformer {
     /// prompt, and a row that stopped early fed its end-of-sequence token while the others went
     /// on (so its columns after it are padding, not generated text).
     public func generateWithCache(tokens prompts: [[Int]], names: NameFilter = .all, options: GenerationOptions = GenerationOptions(),
-                                  hooks: [Hook] = []) throws -> (generation: Generation, cache: ActivationCache) {
+                                  hooks: [Hook] = [], onToken: ((GeneratedToken) throws -> Void)? = nil)
+        throws -> (generation: Generation, cache: ActivationCache) {
         let table = hookPointTable
         let selected = try names.resolve(in: table.names, pointSet: table.set)
         let recorder = GenerationRecorder(names: Set(selected), layers: config.nLayers)
         var run = try GenerationRun(model: self, prompts: prompts, options: options, hooks: hooks, recording: recorder)
-        let generation = try run.finish(onToken: nil)
+        let generation = try run.finish(onToken: onToken)
         try run.runLastToken()
         var cache = recorder.assembled(layers: config.nLayers)
         cache.model = self
