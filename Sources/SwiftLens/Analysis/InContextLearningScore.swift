@@ -18,6 +18,13 @@ public struct InContextLearningScore: Sendable {
         late = max(0, n - 8)...(n - 1)
     }
 
+    /// Olsson et al.'s score on real text — the loss at token 500 minus the loss at token 50 —
+    /// with each averaged over 10 positions of the per-token loss to steady it: early 45–54,
+    /// late 495–504. With a BOS in front of each document, per-token-loss position p predicts the
+    /// document's token p (0-based), so these are document tokens 45–54 and 495–504. Needs a
+    /// per-token loss of at least 505 positions (documents of ≥ 505 tokens after the BOS).
+    public static let olsson = InContextLearningScore(early: 45...54, late: 495...504)
+
     /// The score from a per-position loss vector (mean over the batch of the per-token loss).
     public func score(lossByPosition loss: [Float]) -> Float {
         func mean(_ r: ClosedRange<Int>) -> Float {
