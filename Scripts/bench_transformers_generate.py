@@ -15,19 +15,11 @@ ids are random (seed 5).
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 
 
-def median_time(fn, runs):
-    fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_transformerlens import median_time  # noqa: E402  (one warm-up, then the median of the runs)
 
 
 def main():
@@ -56,13 +48,13 @@ def main():
     out = {"versions": {"torch": torch.__version__, "transformers": transformers.__version__},
            "threads": args.threads, "new_tokens": new}
     with torch.inference_mode():
-        out["prefill32_seconds"] = median_time(lambda: hf(prompt32, use_cache=True), runs)
-        out["prefill128_seconds"] = median_time(lambda: hf(prompt128, use_cache=True), runs)
+        out["prefill32_seconds"] = median_time(lambda: hf(prompt32, use_cache=True), runs, 0)
+        out["prefill128_seconds"] = median_time(lambda: hf(prompt128, use_cache=True), runs, 0)
         def generate(n):
             return lambda: hf.generate(prompt32, max_new_tokens=n, min_new_tokens=n, do_sample=False,
                                        pad_token_id=hf.config.eos_token_id or 0)
-        out["generate1_seconds"] = median_time(generate(1), runs)
-        out["generate_seconds"] = median_time(generate(new), 1 if args.quick else 3)
+        out["generate1_seconds"] = median_time(generate(1), runs, 0)
+        out["generate_seconds"] = median_time(generate(new), 1 if args.quick else 3, 0)
     out["decode_tokens_per_second"] = (new - 1) / max(out["generate_seconds"] - out["generate1_seconds"], 1e-9)
     out["prefill128_tokens_per_second"] = 128 / out["prefill128_seconds"]
     json.dump(out, sys.stdout)

@@ -36,12 +36,8 @@ TARGET="$CACHE/django-5.2.8-docs"
 
 log() { echo "fetch_icl_corpus: $*" >&2; }
 
-sha256_of() {
-    if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -d' ' -f1
-    elif command -v shasum >/dev/null 2>&1; then shasum -a 256 "$1" | cut -d' ' -f1
-    else python3 -c 'import hashlib,sys; h=hashlib.sha256(); f=open(sys.argv[1],"rb"); [h.update(b) for b in iter(lambda: f.read(1<<20), b"")]; print(h.hexdigest())' "$1"
-    fi
-}
+# sha256_of FILE, with whichever tool this machine has.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/sha256.sh"
 
 if [ -f "$TARGET/SOURCE" ] && [ "$(head -n 1 "$TARGET/SOURCE")" = "$STAMP" ]; then
     log "cached: $TARGET"

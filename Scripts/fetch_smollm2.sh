@@ -24,13 +24,8 @@ TARGET="$CACHE/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 log() { echo "fetch_smollm2: $*" >&2; }
 
-# sha256 of a file, with whichever tool this machine has.
-sha256_of() {
-    if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -d' ' -f1
-    elif command -v shasum >/dev/null 2>&1; then shasum -a 256 "$1" | cut -d' ' -f1
-    else python3 -c 'import hashlib,sys; h=hashlib.sha256(); f=open(sys.argv[1],"rb"); [h.update(b) for b in iter(lambda: f.read(1<<20), b"")]; print(h.hexdigest())' "$1"
-    fi
-}
+# sha256_of FILE, with whichever tool this machine has.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/sha256.sh"
 
 size_of() { wc -c <"$1" | tr -d ' '; }
 

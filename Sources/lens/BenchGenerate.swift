@@ -106,22 +106,8 @@ struct GenerateBenchmark {
 
     /// Runs `lens bench generate --child FILE --weights FORM` and decodes the JSON it prints.
     static func measureInChild(_ url: URL, weights: String, quick: Bool) throws -> Measurement {
-        let process = Process()
-        #if os(Linux)
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        #else
-        process.executableURL = Bundle.main.executableURL
-        #endif
-        process.arguments = ["bench", "generate", "--child", url.path, "--weights", weights] + (quick ? ["--quick"] : [])
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw UsageError(description: "the measuring process (\(weights) weights) failed with status \(process.terminationStatus)")
-        }
-        return try JSONDecoder().decode(Measurement.self, from: data)
+        try measureInChildProcess(["bench", "generate", "--child", url.path, "--weights", weights] + (quick ? ["--quick"] : []),
+                                  what: "\(weights) weights")
     }
 
     /// The child's side: load with `weights`, time prefill and decoding, print JSON.

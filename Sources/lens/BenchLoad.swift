@@ -54,22 +54,7 @@ struct LoadBenchmark {
 
     /// Runs `lens bench load --child DIR` and decodes the JSON line it prints.
     static func measureInChild(_ directory: URL) throws -> Measurement {
-        let process = Process()
-        #if os(Linux)
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        #else
-        process.executableURL = Bundle.main.executableURL
-        #endif
-        process.arguments = ["bench", "load", "--child", directory.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw UsageError(description: "the measuring process failed with status \(process.terminationStatus)")
-        }
-        return try JSONDecoder().decode(Measurement.self, from: data)
+        try measureInChildProcess(["bench", "load", "--child", directory.path], what: "load")
     }
 
     /// The child's side: load `directory`, one 1×128 forward, print the measurement as JSON.

@@ -1,4 +1,5 @@
 import Foundation
+import LensCommandLine
 
 /// Timing helpers shared by the `lens bench …` commands.
 enum Benchmark {
@@ -114,6 +115,27 @@ func pythonPeerFigures(script: String, _ arguments: [String], log: URL? = nil) -
     if let whole = try? JSONSerialization.jsonObject(with: output) as? [String: Any] { return whole }
     let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
     return try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+}
+
+/// Runs this executable again with `arguments` — a benchmark's measuring child, so that its
+/// peak memory is its own — and decodes the JSON it prints; `what` names it in the error.
+func measureInChildProcess<Measurement: Decodable>(_ arguments: [String], what: String) throws -> Measurement {
+    let process = Process()
+    #if os(Linux)
+    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    #else
+    process.executableURL = Bundle.main.executableURL
+    #endif
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw UsageError(description: "the measuring process (\(what)) failed with status \(process.terminationStatus)")
+    }
+    return try JSONDecoder().decode(Measurement.self, from: data)
 }
 
 /// The package's root directory, found from this source file.

@@ -62,10 +62,9 @@ struct GenerationRun {
     /// Generates until every row has stopped; calls `onToken` for each new token.
     mutating func finish(onToken: ((GeneratedToken) throws -> Void)?) throws -> Generation {
         // A recording of no new tokens still covers the prompt.
-        if options.maxNewTokens == 0, recorder != nil { _ = try readPrompts() }
-        if options.maxNewTokens > 0 {
+        if options.maxNewTokens > 0 || recorder != nil {
             var logits = try readPrompts()
-            for step in 1...options.maxNewTokens {
+            for step in stride(from: 1, through: options.maxNewTokens, by: 1) {
                 let chosen = try choose(from: logits, step: step, onToken: onToken)
                 unread = chosen
                 if step == options.maxNewTokens || stopReasons.allSatisfy({ $0 != nil }) { break }
@@ -101,7 +100,8 @@ struct GenerationRun {
     /// A later step: the tokens chosen at `step` ([batch, 1]) read through the cache.
     private func read(_ tokens: IntTensor, step: Int) throws -> Tensor {
         if !usesCache { return try recompute(step: step) }
-        var plan = try cache.plan(newPositions: 1, mask: cache.attentionMask == nil ? nil : IntTensor(shape: [cache.batch, 1], repeating: 1))
+        // No mask: a new token is real (a cache with padding extends its mask with ones).
+        var plan = try cache.plan(newPositions: 1, mask: nil)
         plan.generationStep = step
         return try model.forward(tokens, plan: plan, runner: runner)
     }

@@ -26,8 +26,9 @@ extension HookedTransformer {
     ///   format (Q8_0, Q4_0/1, Q5_0/1, Q2_K…Q6_K, F16, BF16): products decode the blocks inside
     ///   the kernel with Float32 activations, so every activation is the one the dequantised
     ///   model gives up to summation order, while the weights take the file's size in memory
-    ///   (SmolLM2-135M in Q4_1: 98 MB instead of 650 MB; the embedding is kept as a table of
-    ///   quantised rows, of which a pass decodes its tokens', and a tied unembedding shares it).
+    ///   (SmolLM2-135M in Q4_1: `parameterBytes` 127 MB instead of 652 MB, counting the
+    ///   embedding's blocks twice; the embedding is kept as a table of quantised rows, of which
+    ///   a pass decodes its tokens', and a tied unembedding shares them).
     ///   Reading a weight (`model.parameter("blocks.0.attn.W_Q")`) dequantises it; setting one
     ///   makes it Float32.
     public static func load(gguf url: URL, keepQuantized: Bool = false) throws -> HookedTransformer {
