@@ -12,12 +12,24 @@ enum DemoCommand {
         .integer("--seed", "S", default: 0, help: "the seed of the model and its training data"),
         .string("--out", "DIR", default: "runs/demo", help: "where the model, metrics and DIR/report/index.html go"),
         .flag("--quiet", help: "no training progress lines"),
+        .string("--model", "FILE_OR_REPO", help: "run the study on this pretrained model instead (a GGUF file, a model directory or a Hugging Face repo id)"),
+        .string("--corpus", "DIR", help: "with --model: the folder of .txt documents for in-context learning (default: where Scripts/fetch_icl_corpus.sh puts Django's docs)"),
+        .integer("--windows", default: 24, help: "with --model: how many documents (one window of BOS + 600 tokens each) to measure in-context learning on"),
+        .flag("--no-icl", help: "with --model: skip in-context learning on real text"),
+        .string("--small", "DIR", help: "with --model: the 2-layer model for the side-by-side table (default Tests/Fixtures/trained/recipeR-2L-s0/final; `none` to skip)"),
+        .flag("--fast", help: "with --model: tiny settings (for tests): short repeated tokens, 3 short windows, no mean ablation"),
     ], summary: """
         the README's main job: trains Recipe R's 2-layer attention-only model (2,500 steps, about
         30 s; or --load a `lens train` run or model directory), finds its previous-token and
         induction heads on repeated random tokens, ablates them one by one and together (loss on
         the repeated half, in-context-learning score), prints a report and writes an HTML report
         with the figures to DIR/report/index.html (default DIR: runs/demo).
+        With --model FILE_OR_REPO it rebuilds the same case on a pretrained model: the census of
+        every head on BOS + repeated random tokens, every head zero- and mean-ablated (induction
+        loss and the first-copy control), the induction heads against random heads, in-context
+        learning on real text (--corpus, --windows), per-token loss over a real passage, and the
+        2-layer model through the same measurements; report in DIR/report (default DIR:
+        runs/demo-model).
         """)
 
     /// Everything the demo measured, for the text and HTML reports.
@@ -44,6 +56,14 @@ enum DemoCommand {
 
     static func run(_ args: ParsedArguments) throws {
         let clock = ContinuousClock(), start = clock.now
+        if let model = args.string(ifGiven: "--model") {
+            let out = URL(fileURLWithPath: args.isGiven("--out") ? args.string("--out") : "runs/demo-model")
+            let findings = try ModelDemo.run(args, modelArgument: model)
+            ModelDemo.report(findings)
+            let index = try ModelDemoReport.write(findings, to: out.appendingPathComponent("report"))
+            print(String(format: "wrote the HTML report %@ (%.0f s in all)", index.path, (clock.now - start).seconds))
+            return
+        }
         let out = URL(fileURLWithPath: args.string("--out"))
         let quiet = args.flag("--quiet")
         let (model, summary) = try obtainModel(args, out: out, quiet: quiet)

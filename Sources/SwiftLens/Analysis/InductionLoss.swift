@@ -44,4 +44,28 @@ public enum InductionLoss {
     public static func predictionPositions(sequenceLength: Int) -> Range<Int> {
         (sequenceLength / 2 + 1)..<max(sequenceLength / 2 + 1, sequenceLength - 1)
     }
+
+    /// The control beside the induction loss: the mean loss of predicting the first copy's own
+    /// tokens (after its first), where no earlier copy exists — a head whose ablation raises
+    /// this too breaks the model generally, not copying in particular.
+    /// - Throws: as ``measure(perTokenLoss:)``.
+    public static func firstCopyLoss(perTokenLoss loss: Tensor) throws -> Float {
+        let rows = loss.rank == 1 ? loss.reshaped(1, -1) : loss
+        guard rows.rank == 2, rows.shape[0] > 0, rows.shape[1] >= 5 else {
+            throw AnalysisError.invalidShape(what: "the per-token loss",
+                                             expected: "[batch, 2L − 1] or [batch, 2L] with L ≥ 3 (from repeated tokens [batch, 2L] or [batch, 1 + 2L])",
+                                             found: loss.shape)
+        }
+        let positions = firstCopyPositions(sequenceLength: rows.shape[1] + 1)
+        return rows[.all, .stride(positions.lowerBound, positions.upperBound)].mean().scalar
+    }
+
+    /// The positions of the per-token loss that predict the first copy's tokens r_1 … r_{L−1}:
+    /// 0 ..< L − 1 for 2L tokens, 1 ..< L after a BOS (2L + 1 tokens; position 0, the BOS,
+    /// predicts r_0, which nothing can). The one definition, shared with
+    /// `SweepMetric.firstCopyLoss(tokens:)`.
+    public static func firstCopyPositions(sequenceLength: Int) -> Range<Int> {
+        let prefix = sequenceLength % 2, half = sequenceLength / 2
+        return prefix..<max(prefix, half - 1 + prefix)
+    }
 }

@@ -60,18 +60,39 @@ public struct Sweep {
 
     /// Runs the variants of `shard` (all by default) and returns their metric values; the
     /// others stay nil. `progress` is called after each batch of variants. The sweep first
-    /// plans (``plan(shard:)``: where each variant resumes, which take a closed form, what the
-    /// base run caches, how variants are grouped), then executes the plan.
+    /// plans (``plan(shard:metrics:)``: where each variant resumes, which take a closed form,
+    /// what the base run caches, how variants are grouped), then executes the plan.
     public func run(shard: Shard = .whole, progress: ((SweepProgress) -> Void)? = nil) throws -> SweepResult {
-        let plan = try self.plan(shard: shard)
+        try run(measuring: [metric], shard: shard, progress: progress)[0]
+    }
+
+    /// Runs the variants once and measures each with every metric of `metrics` (the sweep's own
+    /// `metric` is not added): one result per metric, in order. The logits are computed at the
+    /// union of the metrics' positions, so e.g. the loss on the first copy and on the second
+    /// copy of repeated tokens cost one sweep, not two.
+    /// - Throws: ``SweepError/noMetrics`` for an empty list, and whatever ``run(shard:progress:)`` throws.
+    public func run(measuring metrics: [SweepMetric], shard: Shard = .whole,
+                    progress: ((SweepProgress) -> Void)? = nil) throws -> [SweepResult] {
+        guard !metrics.isEmpty else { throw SweepError.noMetrics }
+        let plan = try self.plan(shard: shard, metrics: metrics)
         let tokens = plan.tokens
         let batch = tokens.shape[0]
+        let length = tokens.shape[1]
         let clock = ContinuousClock()
         let start = clock.now
         var done = 0
         func report(_ count: Int) {
             done += count
             progress?(SweepProgress(done: done, total: plan.resume.count, elapsedSeconds: (clock.now - start).seconds))
+        }
+        // Each metric reads its own positions out of the logits at `plan.rows`.
+        let offset = plan.rows?.lowerBound ?? 0
+        let slices: [Range<Int>?] = try metrics.map { m in
+            guard let r = try m.positions.rows(length: length) else { return nil }
+            return (r.lowerBound - offset)..<(r.upperBound - offset)
+        }
+        func evaluate(_ logits: Tensor) throws -> [Float] {
+            try zip(metrics, slices).map { m, r in try m.evaluate(r.map { logits[.all, $0] } ?? logits) }
         }
 
         // One base run caches what the resumed variants take from it.
@@ -83,27 +104,29 @@ public struct Sweep {
         let baseLogits = plan.cached.isEmpty ? try baseRun([])
             : try model.withCaching(plan.cached, positions: nil, into: &baseCache) { try baseRun([$0]) }
         let baseRead = plan.baseRows == nil ? plan.rows.map { baseLogits[.all, $0] } ?? baseLogits : baseLogits
-        let baseline = try metric.evaluate(baseRead)
+        let baselines = try evaluate(baseRead)
 
-        var values = [Float?](repeating: nil, count: variants.count)
+        var values = [[Float]?](repeating: nil, count: variants.count)
         // Variants without hooks are the base run.
-        for i in plan.unhooked { values[i] = baseline }
+        for i in plan.unhooked { values[i] = baselines }
         report(plan.unhooked.count)
         for layer in Set(plan.shortcut.values).sorted() {
             var fast = try HeadChangeShortcut(model: model, layer: layer, base: baseCache, logits: baseRead, rows: plan.rows)
             for i in plan.shortcut.keys.sorted() where plan.shortcut[i] == layer {
-                values[i] = try metric.evaluate(fast.logits(hooks: variants[i].hooks))
+                values[i] = try evaluate(fast.logits(hooks: variants[i].hooks))
                 report(1)
             }
         }
         for group in plan.groups {
             let logits = try runGroup(group, resumingAt: plan.resume[group[0]]!, plan: plan, base: baseCache)
             for (k, i) in group.enumerated() {
-                values[i] = try metric.evaluate(group.count == 1 ? logits : logits[(k * batch)..<((k + 1) * batch)])
+                values[i] = try evaluate(group.count == 1 ? logits : logits[(k * batch)..<((k + 1) * batch)])
             }
             report(group.count)
         }
-        return SweepResult(labels: variants.map(\.label), values: values, baseline: baseline, shards: [shard], shape: shape)
+        return metrics.indices.map { m in
+            SweepResult(labels: variants.map(\.label), values: values.map { $0?[m] }, baseline: baselines[m], shards: [shard], shape: shape)
+        }
     }
 
     /// What a sweep will do, decided before anything runs.
@@ -112,7 +135,7 @@ public struct Sweep {
         let tokens: IntTensor
         /// The hook points in firing order.
         let points: [HookName]
-        /// The logit positions the metric reads (nil: all).
+        /// The logit positions the metrics read (nil: all).
         let rows: Range<Int>?
         /// Variant → firing index of the first point its hooks touch (`points.count`: none).
         let resume: [Int: Int]
@@ -130,10 +153,11 @@ public struct Sweep {
         let groups: [[Int]]
     }
 
-    /// Plans the variants of `shard`.
+    /// Plans the variants of `shard` for `metrics` (logits at the smallest range of positions
+    /// holding every metric's).
     /// - Throws: ``SweepError`` for attached hooks or backward hooks, ``HookError`` for a hook
     ///   on no point of this model, and ``ModelError`` for invalid tokens.
-    func plan(shard: Shard) throws -> Plan {
+    func plan(shard: Shard, metrics: [SweepMetric]) throws -> Plan {
         let tokens = try model.validated(self.tokens)
         let registered = model.registry.hooks.count
         guard registered == 0 else { throw SweepError.attachedHooks(count: registered) }
@@ -141,7 +165,11 @@ public struct Sweep {
         let points = table.names
         let order = Dictionary(uniqueKeysWithValues: points.enumerated().map { ($1, $0) })
         let (batch, length) = (tokens.shape[0], tokens.shape[1])
-        let rows = try metric.positions.rows(length: length)
+        var rows: Range<Int>?
+        for (k, m) in metrics.enumerated() {
+            guard let r = try m.positions.rows(length: length) else { rows = nil; break }
+            rows = k == 0 ? r : rows.map { min($0.lowerBound, r.lowerBound)..<max($0.upperBound, r.upperBound) }
+        }
 
         // Where each variant resumes: the first point (in firing order) any of its hooks touches.
         var resume: [Int: Int] = [:]

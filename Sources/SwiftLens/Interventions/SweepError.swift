@@ -7,6 +7,7 @@ public enum SweepError: Error, CustomStringConvertible, Equatable {
     case badShard(String)
     case mergeMismatch(String)
     case incomplete(missing: [String])
+    case noMetrics
 
     public var description: String {
         switch self {
@@ -24,6 +25,8 @@ public enum SweepError: Error, CustomStringConvertible, Equatable {
             "cannot merge sweep shards: \(reason)"
         case let .incomplete(missing):
             "the sweep has no value yet for \(missing.count) variant(s) (\(missing.prefix(3).joined(separator: ", "))\(missing.count > 3 ? ", …" : "")); run or merge the remaining shards"
+        case .noMetrics:
+            "a sweep needs at least one metric to measure its variants with; found none"
         }
     }
 }

@@ -60,6 +60,13 @@ public struct SweepMetric {
         loss(tokens: tokens, predictingAt: InductionLoss.predictionPositions(sequenceLength: tokens.shape[1]))
     }
 
+    /// The loss on the first copy of repeated tokens (``InductionLoss/firstCopyLoss(perTokenLoss:)``):
+    /// the control measured beside ``inductionLoss(tokens:)``, e.g. in one sweep with
+    /// `run(measuring: [.inductionLoss(tokens: t), .firstCopyLoss(tokens: t)])`.
+    public static func firstCopyLoss(tokens: IntTensor) -> SweepMetric {
+        loss(tokens: tokens, predictingAt: InductionLoss.firstCopyPositions(sequenceLength: tokens.shape[1]))
+    }
+
     /// `logits[:, -1, answer] − logits[:, -1, wrong]`, averaged over the batch: the logit
     /// difference of TransformerLens's patching demos, read at the last position only.
     public static func logitDifference(answer: Int, wrong: Int) -> SweepMetric {
