@@ -93,4 +93,41 @@ struct RealModelInductionTests {
         }
         print("SmolLM2 census vs TransformerLens: scores within \(worst), ablation losses within \(worstLoss)")
     }
+
+    /// The whole study on SmolLM2 at small settings (2 × (BOS + 2 × 20) tokens): every head
+    /// zero- and mean-ablated in one sweep each, entries equal to a plain hooked run, the
+    /// induction heads carrying copying and not the first copy, random heads of neither kind
+    /// doing little. (`lens demo --model` runs it at 4 × (BOS + 2 × 50).)
+    @Test func smolLM2InductionStudy() throws {
+        let model = try HookedTransformer.load(RealModel.smolLM2())
+        var options = InductionStudy.Options()
+        options.bos = try #require(model.tokenizer?.bosTokenID)
+        options.sequences = 2
+        options.length = 20
+        options.randomDraws = 2
+        let study = try InductionStudy.run(model, options: options)
+        print("SmolLM2 study: induction heads \(study.inductionHeads), clean \(study.clean), without them \(study.withoutInductionHeads), "
+              + "controls \(study.randomControls.map(\.losses)); largest zero-ablation effects \(study.zeroAblation.largestEffects(5))")
+        #expect(study.inductionHeads.contains(Head(layer: 18, head: 6)) && study.inductionHeads.contains(Head(layer: 17, head: 4)))
+        #expect(study.previousTokenHeads.first == Head(layer: 16, head: 0))
+        #expect(study.withoutInductionHeads.induction - study.clean.induction > 4, "\(study.clean) → \(study.withoutInductionHeads)")
+        #expect(abs(study.withoutInductionHeads.firstCopy - study.clean.firstCopy) < 0.5)
+        for control in study.randomControls {
+            #expect(control.losses.induction - study.clean.induction < 1.5, "\(control.heads): \(control.losses)")
+            #expect(control.heads.allSatisfy { !study.inductionHeads.contains($0) && !study.previousTokenHeads.contains($0) })
+        }
+        // Sweep entries are what a plain hooked run gives.
+        let mean = try #require(study.meanAblation)
+        let z = try model.cache(study.tokens, names: .only([.z(16), .z(18)]))
+        for head in [Head(layer: 16, head: 0), Head(layer: 18, head: 6)] {
+            let zeroed = try RepeatLosses.measure(model, repeatedTokens: study.tokens, hooks: [.zeroAblateHead(head)])
+            let meaned = try RepeatLosses.measure(model, repeatedTokens: study.tokens, hooks: [try .meanAblateHead(head, from: z)])
+            #expect(abs(study.zeroAblation.induction[head.layer, head.head].scalar - zeroed.induction) < 1e-3)
+            #expect(abs(study.zeroAblation.firstCopy[head.layer, head.head].scalar - zeroed.firstCopy) < 1e-3)
+            #expect(abs(mean.induction[head.layer, head.head].scalar - meaned.induction) < 1e-3)
+            #expect(abs(mean.firstCopy[head.layer, head.head].scalar - meaned.firstCopy) < 1e-3)
+        }
+        // The previous-token head of the induction circuit is among the largest single effects.
+        #expect(study.zeroAblation.largestEffects(5).contains { $0.head == Head(layer: 16, head: 0) })
+    }
 }
