@@ -17,6 +17,12 @@ Timed (median of at least 5 runs and 2 s, after one warm-up; `torch.inference_mo
 1×128 and 8×128 of transformers and TransformerLens, and TransformerLens's `run_with_cache` 1×128
 (every hook); the token ids are random (seed 5). Also the load time of the GGUF in transformers
 and the bridge's boot time.
+
+`--sweep` (the peer of `lens bench sweep --model`) times instead TransformerLens's loop for
+every-head zero ablation: one hooked forward per head (`blocks.L.attn.hook_z[:, :, h] = 0`, in
+compatibility mode) on 4 × (BOS + 2 × 50) repeated random tokens, each followed by the induction
+loss. Every forward of that loop does the same work, so the median of `--sample` of them (heads
+spread over the layers) times the number of heads is the loop's time; `--full` runs the loop.
 """
 import argparse
 import json
@@ -44,7 +50,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--compat", action="store_true", help="time the bridge in compatibility mode (legacy hook names, no processing)")
+    parser.add_argument("--sweep", action="store_true", help="time the every-head zero-ablation loop instead")
+    parser.add_argument("--sample", type=int, default=12, help="with --sweep: hooked forwards timed (spread over the heads)")
+    parser.add_argument("--full", action="store_true", help="with --sweep: run the whole loop")
     args = parser.parse_args()
+    if args.sweep:
+        args.compat = True
 
     import torch
     torch.set_num_threads(args.threads)
@@ -100,12 +111,59 @@ def main():
     if not diff < 1e-2:
         out["errors"].append(f"TransformerLens logits differ from transformers' by {diff}")
     tl_times = out["results"]["transformerlens"] = {}
+    if args.sweep:
+        time_ablation_loop(bridge, c, args, out)
+        json.dump(out, sys.stdout)
+        print()
+        return
     with torch.inference_mode():
         for b in (1, 8):
             tl_times[f"forward {b}x128"] = median_time(lambda: bridge(tokens[b]), min_runs, min_seconds)
         tl_times["runWithCache 1x128"] = median_time(lambda: bridge.run_with_cache(tokens[1]), min_runs, min_seconds)
     json.dump(out, sys.stdout)
     print()
+
+
+def time_ablation_loop(bridge, c, args, out):
+    """TransformerLens's every-head zero-ablation loop on 4 × (BOS + 2 × 50) repeated tokens."""
+    import numpy as np, torch
+    L, batch, bos = 50, 4, 1
+    rng = np.random.default_rng(7)
+    rows = []
+    for _ in range(batch):
+        half = rng.choice(np.arange(2, c.vocab_size), size=L, replace=False).tolist()
+        rows.append([bos] + half + half)
+    tokens = torch.tensor(rows)
+    heads = [(l, h) for l in range(c.num_hidden_layers) for h in range(c.num_attention_heads)]
+
+    def ablated_loss(layer, head):
+        def hook(z, hook):
+            z[:, :, head] = 0.0
+            return z
+        logits = bridge.run_with_hooks(tokens, fwd_hooks=[(f"blocks.{layer}.attn.hook_z", hook)])
+        logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)
+        loss = -logp.gather(-1, tokens[:, 1:, None])[..., 0]
+        return loss[:, L + 1:].mean().item()
+
+    with torch.inference_mode():
+        ablated_loss(*heads[0])  # warm-up
+        if args.full:
+            t0 = time.perf_counter()
+            for l, h in heads:
+                ablated_loss(l, h)
+            loop = time.perf_counter() - t0
+            out["results"]["transformerlens"]["ablation loop measured"] = loop
+        step = max(1, len(heads) // max(args.sample, 1))
+        times = []
+        for l, h in heads[::step][:args.sample]:
+            t0 = time.perf_counter()
+            ablated_loss(l, h)
+            times.append(time.perf_counter() - t0)
+    per_forward = statistics.median(times)
+    out["results"]["transformerlens"]["hooked forward 4x101"] = per_forward
+    out["results"]["transformerlens"]["ablation loop"] = out["results"]["transformerlens"].get("ablation loop measured", per_forward * len(heads))
+    out["heads"] = len(heads)
+    out["sampled_forwards"] = len(times)
 
 
 if __name__ == "__main__":

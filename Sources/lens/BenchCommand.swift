@@ -41,10 +41,18 @@ enum BenchCommand {
         2 threads, and the time of one evaluation, against the ≤ 10 ms/step target.
         """)
 
-    static let sweep = OptionTable(command: "lens bench sweep", options: [json, quick, only], summary: """
+    static let sweep = OptionTable(command: "lens bench sweep", options: [
+        json, quick, only,
+        .string("--model", "FILE", help: "every head of this pretrained model (e.g. the SmolLM2 GGUF) zero-ablated on 4 × (BOS + 2 × 50) tokens, beside TransformerLens's loop"),
+        .flag("--no-python", help: "with --model: skip the TransformerLens column (Scripts/bench_transformerlens.py --sweep)"),
+        .flag("--full-loop", help: "with --model: run TransformerLens's whole loop instead of timing a sample of its forwards"),
+    ], summary: """
         the sweep engine: (a) zero-ablate every head of attn2l-512 at 8×128 repeated tokens
         (induction loss), (b) the same on the GPT-2-small shape (skipped with --quick), (c) head-output
         patching over all layers × heads at 1×64; each beside one full forward per variant.
+        --model FILE instead zero-ablates every head of that model on 4 × (BOS + 2 × 50) repeated
+        random tokens (induction loss; then both losses of the study) and times TransformerLens's
+        loop of one hooked forward per head in the same run (target ≤ 0.35×).
         """)
 
     static let load = OptionTable(command: "lens bench load", options: [
@@ -116,7 +124,12 @@ enum BenchCommand {
             case "tokenizer":
                 try TokenizerBenchmark(quick: quick, python: !args.flag("--no-python"), tiktokenPath: args.string(ifGiven: "--tiktoken"),
                                        smolLM2Path: args.string(ifGiven: "--smollm2")).run(jsonPath: json)
-            case "sweep": try SweepBenchmark(quick: quick, only: args.string(ifGiven: "--only")).run(jsonPath: json)
+            case "sweep":
+                if let model = args.string(ifGiven: "--model") {
+                    return try ModelSweepBenchmark(model: model, python: !args.flag("--no-python"), fullLoop: args.flag("--full-loop"))
+                        .run(jsonPath: json)
+                }
+                try SweepBenchmark(quick: quick, only: args.string(ifGiven: "--only")).run(jsonPath: json)
             case "generate":
                 if let child = args.string(ifGiven: "--child") {
                     return try GenerateBenchmark.child(child, weights: args.string("--weights"), quick: quick)

@@ -11,6 +11,7 @@ struct InContextLearningTests {
         #expect(try InContextLearning.windows(docs, length: 3, bos: 99) == IntTensor([[99, 0, 1, 2], [99, 10, 11, 12]]))
         #expect(try InContextLearning.windows(docs, length: 3, maxPerDocument: nil) == IntTensor([[0, 1, 2], [3, 4, 5], [10, 11, 12], [13, 14, 15]]))
         #expect(throws: AnalysisError.self) { try InContextLearning.windows(docs, length: 8) }
+        #expect(throws: AnalysisError.self) { try InContextLearning.windows(docs, length: 1) }
     }
 
     /// A model whose unembedding is zero predicts uniformly: the loss is log d_vocab at every

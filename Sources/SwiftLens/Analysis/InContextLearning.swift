@@ -22,9 +22,12 @@ public enum InContextLearning {
     /// non-overlapping windows, at most `maxPerDocument` of them (nil: all); a shorter remainder
     /// and documents shorter than `length` are dropped.
     /// - Returns: [windows, length] (or [windows, 1 + length] with a BOS).
-    /// - Throws: ``AnalysisError/invalidShape(what:expected:found:)`` when no document has `length` tokens.
+    /// - Throws: ``AnalysisError/invalidShape(what:expected:found:)`` when no document has `length`
+    ///   tokens, ``AnalysisError/invalidArgument(_:)`` for a length below 2.
     public static func windows(_ documents: [[Int]], length: Int, bos: Int? = nil, maxPerDocument: Int? = 1) throws -> IntTensor {
-        precondition(length > 1, "InContextLearning.windows: length \(length) must be at least 2")
+        guard length > 1 else {
+            throw AnalysisError.invalidArgument("windows need at least 2 tokens each (a context and a target); found length \(length)")
+        }
         var rows: [[Int]] = []
         for document in documents {
             var start = 0
