@@ -127,7 +127,7 @@ struct RealModelTutorialsTests {
         "the model's top token is « V»", "for all 6 names the surname's first token is among the top 3",
         "written differently", "zero-ablating the 8 induction heads lowers log p(surname)", "L18H6 attends from «ara» to « V»",
         "L23H2, an induction head, is among the three heads that restore most", "are no induction heads at all",
-        "looking at the name is not the same as carrying it", "even together the layer 17–18 induction heads restore only",
+        "looking at the name is not the same as carrying it", "L29H1 hardly looks at « V»", "even together the layer 17–18 induction heads restore only",
         "the 6 heads that restore most alone restore",
     ]
     static let tutorial14Figures = ["fuzzy-scores-top-heads", "fuzzy-scores-capitalised", "fuzzy-scores-leading-space", "fuzzy-scores-plural",
