@@ -240,7 +240,7 @@ Tutorial.run(number: 14, title: "Fuzzy induction and patching") { t in
     print("  mean over \(grids.count) prompt\(grids.count == 1 ? "" : "s"): " + carriers.map { "\($0) \(f2(restored.scalars[flat($0)]))" }.joined(separator: ", "))
     try t.figure(Heatmap(title: "Patching each head's output at the last position: fraction of the logit difference restored",
                          values: restored.rowScalars, rowLabels: layerLabels, columnLabels: headLabels, rowAxis: "layer", columnAxis: "head",
-                         colorScale: .diverging(center: 0), domain: -1...1),
+                         colorScale: .diverging(center: 0), domain: -restored.abs().max().scalar...restored.abs().max().scalar),
                  name: "name-patching",
                  caption: "Mean over \(grids.count) prompt\(grids.count == 1 ? "" : "s"); clean = surname in the first mention, corrupted = another surname.")
     let overlap = carriers.filter(inductionHeads.contains)
