@@ -222,7 +222,7 @@ Tutorial.run(number: 14, title: "Fuzzy induction and patching") { t in
                  name: "attention-\(strongest)", caption: "Row: query position; column: key. Hover a token to see where it looks.")
 
     t.step("Activation patching: which heads carry the name?")
-    t.say("Corrupt the prompt by changing the first mention's surname (« Voss» → « Quill»), so the model now predicts « Qu». "
+    t.say("Corrupt the prompt by changing the first mention's surname (« Voss» → « Quill»), so the model now favours « Qu» over « V». "
           + "Then, head by head, write the head's output (hook_z) from the clean run into the corrupted run at the last position "
           + "and measure logit(« V») − logit(« Qu») there: 1 means that head alone restores the clean prediction, 0 nothing. "
           + "All \(c.nLayers * c.nHeads) heads, one patched run each.")
