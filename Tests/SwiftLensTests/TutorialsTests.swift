@@ -118,4 +118,40 @@ struct RealModelTutorialsTests {
         let vector = try SafetensorsFile(contentsOf: out.appendingPathComponent("love-hate-L15.safetensors")).tensor("vector")
         #expect(vector.shape == [576])
     }
+
+    static let tutorial14Claims = [
+        "every kind keeps at least 40 single-token pairs", "the top three induction heads are those of repeated random tokens",
+        "with nothing to match the induction heads pay under 0.05", "capitals and a missing leading space leave most of the prefix matching",
+        "plurals mostly break it", "synonyms too, though not for every head", "on exact repeats of the words the model copies",
+        "predicts the next word *as a variant*", "that is the induction heads' doing", "after plurals or synonyms it barely does",
+        "the model's top token is « V»", "for all 6 names the surname's first token is among the top 3",
+        "written differently", "zero-ablating the 8 induction heads lowers log p(surname)", "L18H6 attends from «ara» to « V»",
+        "L23H2, an induction head, is among the three heads that restore most", "are no induction heads at all",
+        "looking at the name is not the same as carrying it", "L29H1 hardly looks at « V»", "even together the layer 17–18 induction heads restore only",
+        "the 6 heads that restore most alone restore",
+    ]
+    static let tutorial14Figures = ["fuzzy-scores-top-heads", "fuzzy-scores-capitalised", "fuzzy-scores-leading-space", "fuzzy-scores-plural",
+                                    "fuzzy-scores-synonym", "attention-L18H6", "name-patching"]
+
+    @Test func tutorial14FindsFuzzyInductionInSmolLM2AndMakesItsClaims() throws {
+        let gguf = try RealModel.smolLM2()
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("tutorial-14-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try BuiltExecutable.run("Tutorial14", ["--fast", "--out", out.path], environment: ["SWIFTLENS_SMOLLM2_GGUF": gguf.path])
+        let output = run.combined
+        #expect(run.status == 0 && output.contains("Tutorial 14 done."), "\(output)")
+        #expect(!output.contains("✗"), "\(output)")
+        let claims = output.split(separator: "\n").filter { $0.hasPrefix("✓ ") }
+        for claim in Self.tutorial14Claims {
+            #expect(claims.contains { $0.contains(claim) }, "tutorial 14 should claim “\(claim)”:\n\(output)")
+        }
+        #expect(output.contains("(fast mode) not checked: the same heads restore most"), "\(output)")
+        for figure in Self.tutorial14Figures {
+            for file in ["\(figure).svg", "\(figure).html"] {
+                try TutorialsTests.expectWellFormedAndOffline(out.appendingPathComponent(file))
+            }
+        }
+        let index = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        for figure in Self.tutorial14Figures { #expect(index.contains("\(figure).svg"), "index links \(figure)") }
+    }
 }
