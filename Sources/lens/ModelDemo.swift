@@ -30,6 +30,10 @@ enum ModelDemo {
         var passage: (tokens: [String], clean: [Float], ablated: [Float])?
         /// Attention of the best induction head and its layer over ``repeatedPassage``.
         var attention: (tokens: [String], layer: Int, patterns: [[[Float]]])
+        /// Fuzzy induction (Argument 4) by variant kind, with the study's induction heads ablated.
+        var fuzzy: [(kind: FuzzyVariantKind, result: FuzzyInduction)]
+        /// Patching every head's output at the last position of a natural name prompt.
+        var namePatching: FuzzyNamePatching?
         /// The 2-layer model through the same study (nil when its fixture is not at hand).
         var small: InductionStudy?
         var comparison: InductionStudyComparison?
@@ -123,10 +127,23 @@ enum ModelDemo {
         let pattern = try cache.tensor(.pattern(layer))[0]
         let attention = (try ids.map { try model.toString([$0]) }, layer, (0..<c.nHeads).map { pattern[$0].rowScalars })
 
+        // Fuzzy induction: repeats whose second copy carries variants of the first copy's words.
+        print("3. fuzzy induction: word sequences repeated with variants (capitalised, leading space, plural, synonym), "
+              + "and a made-up name mentioned twice, every head patched")
+        var fuzzy: [(kind: FuzzyVariantKind, result: FuzzyInduction)] = []
+        for kind in FuzzyVariantKind.allCases {
+            fuzzy.append((kind, try FuzzyInduction.measure(model, kind: kind, length: fast ? 10 : 20, count: fast ? 2 : 6, seed: 1,
+                                                           ablating: study.inductionHeads)))
+        }
+        let namePrompt = try FuzzyNamePrompt(
+            text: "Dr. Elara{surname} studied the night sky for twenty years. When a new comet was found, the team named it after Dr. Elara",
+            surname: " Voss", otherSurname: " Quill")
+        let namePatching = try FuzzyNamePatching.measure(model, prompt: namePrompt)
+
         // Argument 6: the 2-layer model through the same study.
         var small: InductionStudy?
         if let directory = smallModelDirectory(args) {
-            print("3. the 2-layer attention-only model (\(directory.path)) through the same measurements")
+            print("4. the 2-layer attention-only model (\(directory.path)) through the same measurements")
             let smallModel = try HookedTransformer.load(directory: directory)
             var smallOptions = InductionStudy.Options()
             smallOptions.sequences = 16
@@ -145,7 +162,8 @@ enum ModelDemo {
             InductionStudyComparison(names: ["2-layer attn-only (Recipe R)", c.modelName], studies: [$0, study])
         }
         return Findings(model: model, name: modelArgument, study: study, kComposition: pairs, baseline: baseline,
-                        corpusSource: corpusSource, passage: passage, attention: attention, small: small, comparison: comparison,
+                        corpusSource: corpusSource, passage: passage, attention: attention, fuzzy: fuzzy,
+                        namePatching: namePatching, small: small, comparison: comparison,
                         seconds: (clock.now - start).seconds)
     }
 
@@ -199,10 +217,24 @@ enum ModelDemo {
                          icl.clean.score, icl.withoutInductionHeads.score)
                   + ", without random heads " + s.randomControls.compactMap { $0.icl.map { String(format: "%+.3f", $0.score) } }.joined(separator: " / "))
         }
+        if !f.fuzzy.isEmpty {
+            print("\n   fuzzy induction (the \(s.inductionHeads.count) induction heads; prefix matching as a share of their exact-repeat score; "
+                  + "the variant's log-prob gain over an unrepeated control, clean → induction heads ablated):")
+            for (kind, r) in f.fuzzy {
+                print("   " + kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)
+                      + String(format: "prefix matching kept %.2f   copying gain %+.2f → %+.2f nats", r.keptShare(heads: s.inductionHeads),
+                               r.variantGain.clean, r.variantGain.ablated ?? .nan))
+            }
+        }
+        if let p = f.namePatching {
+            let top = Head.all(layers: c.nLayers, heads: c.nHeads).sorted { p.restored[$0.layer, $0.head].scalar > p.restored[$1.layer, $1.head].scalar }.prefix(5)
+            print(String(format: "   \"…Dr. Elara\" → \"%@\": log p %.2f (rank %d); heads whose clean output restores the most of the name when patched alone: ",
+                         p.prompt.surname, p.answerLogProb, p.answerRank)
+                  + top.map { String(format: "%@ %.2f", $0.description, p.restored[$0.layer, $0.head].scalar) }.joined(separator: ", "))
+        }
         if let comparison = f.comparison {
             print("\n   Argument 6 — the same measurements on both models:")
             print(comparison.text().split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
         }
-        _ = c
     }
 }

@@ -107,7 +107,36 @@ enum ModelDemoReport {
                            name: "passage-loss-difference", caption: "Red: tokens the model predicts worse without its induction heads — mostly repeats of earlier words and names.")
         }
 
-        // 5. Argument 6.
+        // 5. Fuzzy induction.
+        if !f.fuzzy.isEmpty {
+            try folder.add(Heatmap(title: "Prefix matching of the induction heads: exact repeat vs each fuzzy repeat",
+                                   values: s.inductionHeads.map { h in
+                                       [f.fuzzy[0].result.exactScores.induction[h.layer, h.head].scalar]
+                                           + f.fuzzy.map { $0.result.fuzzyScores.induction[h.layer, h.head].scalar }
+                                   },
+                                   rowLabels: s.inductionHeads.map(\.description), columnLabels: ["exact (\(f.fuzzy[0].kind.rawValue) words)"] + f.fuzzy.map(\.kind.rawValue),
+                                   rowAxis: "head", columnAxis: "second copy", domain: 0...1),
+                           name: "fuzzy-prefix-matching",
+                           caption: "Attention from a second-copy word to the token after the earlier copy of its original (a capitalised word, the word without its leading space, its plural, a synonym).")
+            var labels: [String] = [], values: [Float] = []
+            for (kind, r) in f.fuzzy {
+                labels.append("\(kind.rawValue)"); values.append(r.variantGain.clean)
+                labels.append("\(kind.rawValue), heads ablated"); values.append(r.variantGain.ablated ?? .nan)
+            }
+            try folder.add(BarChart(title: "Does the model still copy? Log-probability gain of the next variant from the fuzzy first copy",
+                                    labels: labels, values: values, valueLabel: "nats over an unrepeated control"),
+                           name: "fuzzy-copying", caption: "Clean, and with the induction heads zero-ablated.")
+        }
+        if let p = f.namePatching {
+            try folder.add(Heatmap(title: "Patching each head's output into “… Dr. Elara” with the other surname: share of “\(p.prompt.surname.trimmingCharacters(in: .whitespaces))” restored",
+                                   values: p.restored.rowScalars, rowLabels: layerLabels, columnLabels: headLabels, rowAxis: "layer", columnAxis: "head",
+                                   colorScale: .diverging(), domain: -1...1, showValues: false),
+                           name: "name-patching",
+                           caption: String(format: "Clean: “%@”; corrupted: the first mention says “%@”. Each head's clean output at the last position patched into the corrupted run; 1 = the clean logit difference. Log p of the surname's first token, clean: %.2f (rank %d).",
+                                           p.prompt.clean, p.prompt.otherSurname, p.answerLogProb, p.answerRank))
+        }
+
+        // 6. Argument 6.
         if let comparison = f.comparison {
             try folder.add(TableFigure(title: "The same measurements on a 2-layer model and \(c.modelName)",
                                        header: ["measurement"] + comparison.models,

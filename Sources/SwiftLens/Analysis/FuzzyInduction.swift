@@ -70,4 +70,20 @@ public struct FuzzyInduction: Sendable {
         let sequences = try FuzzySequences.sample(pairs: pool, length: length, count: count, seed: seed, bos: tokenizer.bosTokenID)
         return try measure(model, sequences: sequences, ablating: heads)
     }
+
+    /// How much of their exact-repeat prefix matching `heads` keep on the fuzzy repeat: their
+    /// mean fuzzy induction score over their mean exact one (0 for no heads or no exact score).
+    public func keptShare(heads: [Head]) -> Float {
+        func mean(_ t: Tensor) -> Float { heads.map { t[$0.layer, $0.head].scalar }.reduce(0, +) / Float(max(heads.count, 1)) }
+        let exact = mean(exactScores.induction)
+        return exact > 0 ? mean(fuzzyScores.induction) / exact : 0
+    }
+
+    /// What the fuzzy first copy adds to predicting the next variant: its mean log-probability
+    /// on the fuzzy repeat minus on the unrepeated control, nats — clean, and with the ablated
+    /// heads (nil when none were ablated).
+    public var variantGain: (clean: Float, ablated: Float?) {
+        (fuzzyCopying.variantLogProb - unrepeatedCopying.variantLogProb,
+         ablatedCopying.map { $0.variantLogProb - unrepeatedCopying.variantLogProb })
+    }
 }
