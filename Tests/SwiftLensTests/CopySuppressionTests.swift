@@ -92,10 +92,28 @@ struct CopySuppressionTests {
                                                                     attnOnly: true, nKeyValueHeads: 2), seed: 11)
             : try HookedTransformer.load(directory: Fixtures.url("classic/\(name)"))
         let full = try model.ovCopyingScores(topOneAccuracy: false).eigenvalueScore
-        let cheap = try model.ovEigenvalueCopyingScores()
+        let cheap = try model.ovEigenvalueCopyingScores(includingNormWeights: false)
         #expect(cheap.shape == [model.config.nLayers, model.config.nHeads])
         #expect(cheap.maxAbsoluteDifference(full) < 1e-4, "\(name): \(cheap) vs \(full)")
         #expect(full.abs().max().scalar > 0.05, "not trivially zero")
+    }
+
+    /// With the norm weights: the raw score of the circuit W_E·diag(w₁)·W_V·W_O·diag(w_f)·W_U,
+    /// built by putting the weights into W_V and W_U by hand (here on a copy of the model).
+    @Test(arguments: ["gpt2tiny", "llamatiny"])
+    func normWeightsAreFoldedIntoTheCircuit(model name: String) throws {
+        let model = try HookedTransformer.load(directory: Fixtures.url("classic/\(name)"))
+        let folded = try HookedTransformer.load(directory: Fixtures.url("classic/\(name)"))
+        for l in 0..<model.config.nLayers {
+            let g = try model.parameter("blocks.\(l).ln1.w")
+            try folded.setParameter("blocks.\(l).attn.W_V", try model.parameter("blocks.\(l).attn.W_V") * g.reshaped([1, -1, 1]))
+        }
+        try folded.setParameter("unembed.W_U", try model.parameter("unembed.W_U") * (try model.parameter("ln_final.w")).reshaped([-1, 1]))
+        let expected = try folded.ovCopyingScores(topOneAccuracy: false).eigenvalueScore
+        let scores = try model.ovEigenvalueCopyingScores()
+        #expect(scores.maxAbsoluteDifference(expected) < 1e-4, "\(name): \(scores) vs \(expected)")
+        #expect(scores.maxAbsoluteDifference(try model.ovEigenvalueCopyingScores(includingNormWeights: false)) > 1e-3,
+                "the weights (1 + 0.1·N(0, 1)) change the scores")
     }
 
     static func copierAndSuppressor() throws -> HookedTransformer {
