@@ -121,7 +121,8 @@ struct RealModelTutorialsTests {
 
     static let tutorial15Claims = [
         "lowers the logit of the token it attends to", "the weights agree with the behaviour on balance",
-        "is also an almost pure suppressor by its weights", "antonyms are learnt from the context",
+        "is also an almost pure suppressor by its weights", "the suppressed token was not among the model's top 20",
+        "antonyms are learnt from the context",
         "English → French number words are not", "one head stands out", "the top 5 heads sit in the middle-to-late layers",
         "on shuffled-label prompts the antonym function vector raises P(answer)", "zero-shot it raises P(answer)",
     ]

@@ -92,17 +92,30 @@ Tutorial.run(number: 15, title: "Copy suppression and function vectors") { t in
             + pureAmongTop.map { String(format: "%@ (text %+.2f)", head($0).description, scores[$0]) }.joined(separator: ", ")
             + String(format: " is also an almost pure suppressor by its weights (eigenvalue score %+.2f)", eigenScores[pureAmongTop.first ?? 0]))
 
-    t.say("Concrete cases: where each of the three most suppressing heads lowers the attended token's logit most (the "
-          + "query token, the context it reads, the token it attends to):")
+    t.say("Concrete cases: where each of the three most suppressing heads lowers the attended token's logit most — the "
+          + "query token, the token attended to, the head's effect on its logit, and the rank the model gave that token at the "
+          + "query just before the head's layer (the logit lens of the residual stream entering it; McDougall et al.'s "
+          + "suppression acts on tokens the model is predicting):")
+    var ranks: [Int] = []
     for h in suppressors {
+        let residual = try model.forward(tokens, stopAtLayer: h.layer)
+        let lens = try model.forward(residual: residual, startAtLayer: c.nLayers)   // ln_final and the unembedding only
         for example in suppression.strongestSuppressions(of: h, count: 2) {
             let row = tokens[example.batch].scalars
+            let logits = lens[example.batch, example.query].scalars
+            let rank = logits.filter { $0 > logits[example.token] }.count + 1
+            ranks.append(rank)
             let context = try model.toString(Array(row[max(1, example.query - 10)...example.query]))
-            print(String(format: "  %@ at «%@»: attends to «%@» (position %d), its logit %+.2f   …%@", h.description,
-                         oneLine(try model.toString([row[example.query]])), oneLine(try model.toString([example.token])), example.key,
-                         example.effect, oneLine(context)))
+            print(String(format: "  %@ at «%@»: attends to «%@» (position %d), its logit %+.2f; ranked #%d before layer %d   …%@",
+                         h.description, oneLine(try model.toString([row[example.query]])), oneLine(try model.toString([example.token])),
+                         example.key, example.effect, rank, h.layer, oneLine(context)))
         }
     }
+    t.check(ranks.allSatisfy { $0 > 20 }, "in these \(ranks.count) cases the suppressed token was not among the model's top 20 "
+            + "predictions before the head (ranks \(ranks.map { "#\($0)" }.joined(separator: ", ")))")
+    t.say("So these heads lower what they attend to whether or not the model was about to say it: negative copying, but "
+          + "not the prediction-gated suppression McDougall et al. describe in GPT-2 small's L10H7, at least not in "
+          + "these cases.")
     try t.figure(Heatmap(title: "Copy-suppression score on natural text (logits)", values: suppression.score.rowScalars,
                          rowLabels: layerLabels, columnLabels: headLabels, rowAxis: "layer", columnAxis: "head",
                          colorScale: .diverging(center: 0)),

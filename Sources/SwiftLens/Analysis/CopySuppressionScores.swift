@@ -115,7 +115,9 @@ public struct CopySuppressionScores: Sendable {
                     }
                 }
             }
-            let targetTokens = IntTensor(shape: [batch, length, heads], values: keys.enumerated().map { index, key in tokenIDs[(index / (heads * length)) * length + key] })
+            // keys is [batch, pos, head]: row b of the tokens is index / (pos · head).
+            let targetTokens = IntTensor(shape: [batch, length, heads],
+                                         values: keys.enumerated().map { index, key in tokenIDs[(index / (heads * length)) * length + key] })
             let directions = centredRows.indexSelect(targetTokens, axis: 0)   // [batch, pos, head, d_model]
             let perPosition = (u * directions).sum(axis: -1).scalars             // [batch, pos, head]
             for b in 0..<batch {

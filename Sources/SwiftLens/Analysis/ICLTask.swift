@@ -58,7 +58,9 @@ public struct ICLTask: Sendable {
         for (i, pair) in pairs.enumerated() {
             for (what, text) in [("input", pair.input), ("output", pair.output)] {
                 if text.isEmpty { throw TaskError.invalidPair(task: name, pair: i, why: "empty \(what)") }
-                if text.contains("\n") { throw TaskError.invalidPair(task: name, pair: i, why: "the \(what) \(text.debugDescription) holds a newline, the prompt's delimiter") }
+                if text.contains("\n") {
+                    throw TaskError.invalidPair(task: name, pair: i, why: "the \(what) \(text.debugDescription) holds a newline, the prompt's delimiter")
+                }
             }
         }
         self.name = name
@@ -78,6 +80,8 @@ public struct ICLTask: Sendable {
     /// the labels, so clean and shuffled prompt sets correspond row by row.
     /// - Throws: ``TaskError`` when shots + 1 exceeds the pairs, `count` < 1, shots < 0, or
     ///   shuffled labels with fewer than 2 shots; the tokenizer's errors.
+    /// - Note: when one output makes up more than half of a prompt's demonstrations no
+    ///   derangement exists; those demonstrations are then left as drawn.
     public func prompts(for model: HookedTransformer, count: Int, shots: Int, seed: UInt64, labels: Labels = .correct) throws -> ICLPromptSet {
         guard count >= 1 else { throw TaskError.invalidCount("a prompt set needs count ≥ 1, found \(count)") }
         guard shots >= 0 else { throw TaskError.invalidCount("shots must be ≥ 0, found \(shots)") }
@@ -92,8 +96,9 @@ public struct ICLTask: Sendable {
             let drawn = generator.sampleWithoutReplacement(shots + 1, from: pairs.count).map { pairs[$0] }
             var demonstrations = Array(drawn.prefix(shots))
             if labels == .shuffled {
-                let order = Self.derangement(shots, using: &shuffler)
-                demonstrations = demonstrations.indices.map { Pair(demonstrations[$0].input, demonstrations[order[$0]].output) }
+                let outputs = demonstrations.map(\.output)
+                let order = Self.derangement(of: outputs, using: &shuffler)
+                demonstrations = demonstrations.indices.map { Pair(demonstrations[$0].input, outputs[order[$0]]) }
             }
             texts.append(Self.prompt(demonstrations: demonstrations, query: drawn[shots].input))
             queries.append(drawn[shots])
@@ -101,11 +106,16 @@ public struct ICLTask: Sendable {
         return try ICLPromptSet(model: model, texts: texts, queries: queries)
     }
 
-    /// A random permutation of 0..<n with no fixed point (n ≥ 2), by rejection.
-    static func derangement(_ n: Int, using generator: inout RandomGenerator) -> [Int] {
-        while true {
+    /// A random permutation of the indices of `outputs` that leaves no output in place — not
+    /// even an equal one from another index (two antonyms can share "light") — by rejection;
+    /// the identity when no such permutation exists (all outputs equal).
+    static func derangement(of outputs: [String], using generator: inout RandomGenerator) -> [Int] {
+        let n = outputs.count
+        guard Set(outputs).count > 1 else { return Array(0..<n) }
+        for _ in 0..<10_000 {
             let order = generator.sampleWithoutReplacement(n, from: n)
-            if order.enumerated().allSatisfy({ $0.offset != $0.element }) { return order }
+            if order.indices.allSatisfy({ outputs[order[$0]] != outputs[$0] }) { return order }
         }
+        return Array(0..<n)
     }
 }
