@@ -93,6 +93,7 @@ let package = Package(
         .executableTarget(name: "Tutorial11", dependencies: ["TutorialSupport"], path: "Tutorials/11-steering-generation"),
         /// Needs the real SmolLM2-135M-Instruct GGUF (Scripts/fetch_smollm2.sh).
         .executableTarget(name: "Tutorial14", dependencies: ["TutorialSupport"], path: "Tutorials/14-fuzzy-induction"),
+        .executableTarget(name: "Tutorial15", dependencies: ["TutorialSupport"], path: "Tutorials/15-copy-suppression-function-vectors"),
 
         // MARK: - Tests
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),

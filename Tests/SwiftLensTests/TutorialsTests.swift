@@ -154,4 +154,38 @@ struct RealModelTutorialsTests {
         let index = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
         for figure in Self.tutorial14Figures { #expect(index.contains("\(figure).svg"), "index links \(figure)") }
     }
+
+    static let tutorial15Claims = [
+        "lowers the logit of the token it attends to", "the weights agree with the behaviour on balance",
+        "is also an almost pure suppressor by its weights", "the suppressed token was not among the model's top 20",
+        "antonyms are learnt from the context",
+        "English → French number words are not", "one head stands out", "the top 5 heads sit in the middle-to-late layers",
+        "on shuffled-label prompts the antonym function vector raises P(answer)", "zero-shot it raises P(answer)",
+    ]
+    static let tutorial15Figures = ["copy-suppression", "ov-eigenvalues", "aie", "accuracy", "fv-by-layer"]
+
+    /// Tutorial 15 (copy suppression and function vectors) in its fast mode: one task's 270
+    /// indirect effects on 8 prompts.
+    @Test func tutorial15FindsCopySuppressionAndFunctionVectorHeads() throws {
+        let gguf = try RealModel.smolLM2()
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("tutorial-15-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try BuiltExecutable.run("Tutorial15", ["--fast", "--out", out.path], environment: ["SWIFTLENS_SMOLLM2_GGUF": gguf.path])
+        let output = run.combined
+        #expect(run.status == 0 && output.contains("Tutorial 15 done."), "\(output)")
+        #expect(!output.contains("✗"), "\(output)")
+        let claims = output.split(separator: "\n").filter { $0.hasPrefix("✓ ") }
+        for claim in Self.tutorial15Claims {
+            #expect(claims.contains { $0.contains(claim) }, "tutorial 15 should claim “\(claim)”:\n\(output)")
+        }
+        // The concrete copy-suppression cases are printed: a head, the token it attends to, the logit change.
+        #expect(output.split(separator: "\n").contains { $0.contains(": attends to «") && $0.contains("its logit -") }, "\(output)")
+        for figure in Self.tutorial15Figures {
+            for file in ["\(figure).svg", "\(figure).html"] {
+                try TutorialsTests.expectWellFormedAndOffline(out.appendingPathComponent(file))
+            }
+        }
+        let index = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        for figure in Self.tutorial15Figures { #expect(index.contains("\(figure).svg"), "index links \(figure)") }
+    }
 }

@@ -99,15 +99,22 @@ public enum LogitCopyingScore {
                                                        expected: "[\(batch), \(length), n_heads, d_model] for these tokens",
                                                        found: results.shape)
             }
-            var u = results[.all, .stride(half, nil)]   // [batch, L, head, d_model]
-            if let norm = model.lnFinal, let divisor {
-                if !norm.isRMS { u = u - u.mean(axis: -1, keepDims: true) }
-                u = u / divisor
-                if let w = norm.w { u = u * w }
-            }
+            let u = throughFinalNorm(results[.all, .stride(half, nil)], of: model, dividedBy: divisor)   // [batch, L, head, d_model]
             let perHead = einsum("bihd,bid->h", u, directions) / Float(batch * half)
             scores += perHead.scalars
         }
         return Tensor(shape: [layers, model.config.nHeads], values: scores)
+    }
+
+    /// Head outputs [..., d_model] as they reach the unembedding: through `ln_final` linearised
+    /// at the cached scale — centred (LayerNorm only), divided by `divisor` (the cached
+    /// `ln_final.hook_scale`, broadcastable to `outputs`) and multiplied by the norm's weight.
+    /// Unchanged for a model without a final norm. Shared with ``CopySuppressionScores``.
+    static func throughFinalNorm(_ outputs: Tensor, of model: HookedTransformer, dividedBy divisor: Tensor?) -> Tensor {
+        guard let norm = model.lnFinal, let divisor else { return outputs }
+        var u = norm.isRMS ? outputs : outputs - outputs.mean(axis: -1, keepDims: true)
+        u = u / divisor
+        if let w = norm.w { u = u * w }
+        return u
     }
 }

@@ -186,3 +186,20 @@ public final class KeyValueCache {
     /// Stages the last unsmeared key of this pass for `layer`.
     func stageLastUnsmearedKey(_ key: Tensor, layer: Int) { stagedUnsmeared[layer] = key.detached }
 }
+
+extension KeyValueCache {
+    /// An independent copy of this cache: passes run on the copy leave this one as it is. The
+    /// buffers are shared until either side writes (copy-on-write), so a copy is cheap. Use it to
+    /// run many different continuations of one cached prefix — e.g. one intervention per head
+    /// at the last position of a batch of prompts, reading the prompts' keys and values once.
+    public func copy() -> KeyValueCache {
+        let twin = KeyValueCache(batch: batch, layers: keyBuffers.count, contextLength: contextLength)
+        twin.length = length
+        twin.keyBuffers = keyBuffers
+        twin.valueBuffers = valueBuffers
+        twin.lastUnsmearedKeys = lastUnsmearedKeys
+        twin.attentionMask = attentionMask
+        twin.nextRowPositions = nextRowPositions
+        return twin
+    }
+}
