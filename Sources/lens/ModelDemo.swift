@@ -34,6 +34,11 @@ enum ModelDemo {
         var fuzzy: [(kind: FuzzyVariantKind, result: FuzzyInduction)]
         /// Patching every head's output at the last position of a natural name prompt.
         var namePatching: FuzzyNamePatching?
+        /// Copy suppression on real text (the corpus passage's first tokens) and the OV
+        /// eigenvalue score of every head.
+        var copySuppression: (text: CopySuppressionScores, eigenvalues: Tensor)?
+        /// Function vectors: per task the accuracies, the heads' mean AIE and the vector's effect.
+        var functionVectors: FunctionVectorFindings?
         /// The 2-layer model through the same study (nil when its fixture is not at hand).
         var small: InductionStudy?
         var comparison: InductionStudyComparison?
@@ -140,10 +145,21 @@ enum ModelDemo {
             surname: " Voss", otherSurname: " Quill")
         let namePatching = try FuzzyNamePatching.measure(model, prompt: namePrompt)
 
+        // Copy suppression on the corpus's real text, beside the OV eigenvalue scores.
+        print("4. copy suppression and function vectors")
+        var copySuppression: (text: CopySuppressionScores, eigenvalues: Tensor)?
+        if let documents = options.documents {
+            let rows = min(documents.shape[0], fast ? 2 : 6)
+            let text = documents[0 ..< rows][.all, 0 ..< min(documents.shape[1], fast ? 64 : 160)]
+            copySuppression = (try CopySuppressionScores.measure(model, tokens: text, firstKey: 1), try model.ovEigenvalueCopyingScores())
+        }
+        let functionVectors = try FunctionVectorFindings.measure(model, tasks: fast ? [.antonyms] : [.antonyms, .uppercase, .pastTense],
+                                                                promptCount: fast ? 8 : 16, layers: fast ? [9, 12] : [6, 9, 12, 15])
+
         // Argument 6: the 2-layer model through the same study.
         var small: InductionStudy?
         if let directory = smallModelDirectory(args) {
-            print("4. the 2-layer attention-only model (\(directory.path)) through the same measurements")
+            print("5. the 2-layer attention-only model (\(directory.path)) through the same measurements")
             let smallModel = try HookedTransformer.load(directory: directory)
             var smallOptions = InductionStudy.Options()
             smallOptions.sequences = 16
@@ -163,7 +179,7 @@ enum ModelDemo {
         }
         return Findings(model: model, name: modelArgument, study: study, kComposition: pairs, baseline: baseline,
                         corpusSource: corpusSource, passage: passage, attention: attention, fuzzy: fuzzy,
-                        namePatching: namePatching, small: small, comparison: comparison,
+                        namePatching: namePatching, copySuppression: copySuppression, functionVectors: functionVectors, small: small, comparison: comparison,
                         seconds: (clock.now - start).seconds)
     }
 
@@ -232,6 +248,14 @@ enum ModelDemo {
                          p.prompt.surname, p.answerLogProb, p.answerRank)
                   + top.map { String(format: "%@ %.2f", $0.description, p.restored[$0.layer, $0.head].scalar) }.joined(separator: ", "))
         }
+        if let (text, eigen) = f.copySuppression {
+            let ranked = Head.all(layers: c.nLayers, heads: c.nHeads).sorted { text.score[$0.layer, $0.head].scalar < text.score[$1.layer, $1.head].scalar }
+            print("\n   copy suppression (a head's direct effect on the logit of the token it attends to most, centred; real text):")
+            print("   most negative: " + ranked.prefix(5).map { String(format: "%@ %+.2f (OV eigenvalue score %+.2f)", $0.description,
+                                                                        text.score[$0.layer, $0.head].scalar, eigen[$0.layer, $0.head].scalar) }
+                .joined(separator: ", "))
+        }
+        if let fv = f.functionVectors { fv.report() }
         if let comparison = f.comparison {
             print("\n   Argument 6 — the same measurements on both models:")
             print(comparison.text().split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))

@@ -136,7 +136,38 @@ enum ModelDemoReport {
                                            p.prompt.clean, p.prompt.otherSurname, p.answerLogProb, p.answerRank))
         }
 
-        // 6. Argument 6.
+        // 6. Copy suppression and function vectors.
+        if let (text, eigen) = f.copySuppression {
+            let span = max(0.1, text.score.abs().max().scalar)
+            try heatmap(text.score, "Copy suppression on real text: effect on the logit of the token each head attends to", name: "copy-suppression",
+                        caption: "The head's output through the final norm (linearised) on the attended token's unembedding, centred over the vocabulary, averaged over positions. Blue: the head lowers what it reads (negative copying).",
+                        diverging: true, domain: -span...span)
+            try heatmap(eigen, "OV-circuit eigenvalue score (+1 copies, −1 suppresses)", name: "ov-eigenvalues",
+                        caption: "Re Σλ / Σ|λ| of each head's full OV circuit, norm weights folded in, from its d_head × d_head product.",
+                        diverging: true, domain: -1...1)
+        }
+        if let fv = f.functionVectors {
+            var labels: [String] = [], values: [Float] = []
+            for t in fv.tasks {
+                labels += ["\(t.name) zero-shot", "\(t.name) \(FunctionVectorFindings.shots)-shot", "\(t.name) shuffled"]
+                values += [t.zeroShot, t.fewShot, t.shuffled]
+                if let best = t.shuffledWithVector.max() { labels.append("\(t.name) shuffled + FV"); values.append(best) }
+                if let best = t.zeroShotWithVector.max() { labels.append("\(t.name) zero-shot + FV"); values.append(best) }
+            }
+            try folder.add(BarChart(title: "In-context tasks: accuracy without and with the function vector", labels: labels, values: values,
+                                    valueLabel: "accuracy (first answer token)"),
+                           name: "function-vector-accuracy",
+                           caption: "+ FV: the top \(FunctionVectorFindings.topCount) heads' mean outputs added at the last position, best of layers "
+                               + fv.layers.map(String.init).joined(separator: ", ") + ".")
+            if let aie = fv.meanAIE {
+                let span = max(0.01, aie.abs().max().scalar)
+                try heatmap(aie, "Average indirect effect of each head on P(answer)", name: "function-vector-aie",
+                            caption: "Each head's last-position output replaced by its mean over clean prompts, on shuffled-label prompts; mean over "
+                                + fv.kept.joined(separator: ", ") + ".", diverging: true, domain: -span...span)
+            }
+        }
+
+        // 7. Argument 6.
         if let comparison = f.comparison {
             try folder.add(TableFigure(title: "The same measurements on a 2-layer model and \(c.modelName)",
                                        header: ["measurement"] + comparison.models,
