@@ -3,12 +3,14 @@
 #
 #   Scripts/render_figures.sh [OUTPUT_DIR]         the VizGallery example (one of every LensViz
 #                                                  figure; default OUTPUT_DIR: viz-gallery)
-#   Scripts/render_figures.sh --tutorials [N …]    runs Tutorial01 … Tutorial11 (or the numbers
+#   Scripts/render_figures.sh --tutorials [N …]    runs Tutorial01 … Tutorial15 (or the numbers
 #                                                  given; FAST=1 for their fast mode) into
-#                                                  tutorial-output/NN; 11 (on the real SmolLM2)
+#                                                  tutorial-output/NN; 11–15 (on the real SmolLM2)
 #                                                  only when Scripts/fetch_smollm2.sh has run
 #   Scripts/render_figures.sh --demo               runs `lens demo --load` on the committed
 #                                                  trained model into runs/demo-render/report
+#   Scripts/render_figures.sh --demo-model [GGUF]  runs `lens demo --model` on SmolLM2 (or GGUF;
+#                                                  FAST=1 for --fast) into runs/demo-model-render/report
 #
 # Writes the figures and DIR/screenshots/*.png for every HTML page (index.html included).
 # Needs chromium (or chromium-browser / google-chrome). When it is missing and the script runs as
@@ -63,12 +65,12 @@ case "${1:-}" in
     numbers=("$@")
     if [ ${#numbers[@]} -eq 0 ]; then
         numbers=(01 02 03 04 05 06 07 08 09 10)
-        # Tutorial 11 runs on SmolLM2-135M-Instruct, which is fetched, never committed.
+        # Tutorials 11–15 run on SmolLM2-135M-Instruct, which is fetched, never committed.
         smollm2="${SWIFTLENS_SMOLLM2_GGUF:-${SWIFTLENS_CACHE:-$HOME/.cache/swiftlens}/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
         if [ -f "$smollm2" ]; then
-            numbers+=(11)
+            numbers+=(11 12 13 14 15)
         else
-            echo "skipping Tutorial11: $smollm2 not found (bash Scripts/fetch_smollm2.sh fetches it)" >&2
+            echo "skipping Tutorials 11–15: $smollm2 not found (bash Scripts/fetch_smollm2.sh fetches it)" >&2
         fi
     fi
     swift build -c release
@@ -84,6 +86,12 @@ case "${1:-}" in
     swift build -c release --product lens
     "$(swift build -c release --show-bin-path)/lens" demo --load Tests/Fixtures/trained/recipeR-2L-s0 --out runs/demo-render
     screenshot_all runs/demo-render/report
+    ;;
+--demo-model)
+    smollm2="${2:-${SWIFTLENS_SMOLLM2_GGUF:-${SWIFTLENS_CACHE:-$HOME/.cache/swiftlens}/models/SmolLM2-135M-Instruct.Q4_1.gguf}}"
+    swift build -c release --product lens
+    "$(swift build -c release --show-bin-path)/lens" demo --model "$smollm2" ${FAST:+--fast} --out runs/demo-model-render
+    screenshot_all runs/demo-model-render/report
     ;;
 *)
     out="${1:-viz-gallery}"

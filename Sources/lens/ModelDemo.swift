@@ -175,12 +175,19 @@ enum ModelDemo {
             small = try InductionStudy.run(smallModel, options: smallOptions)
         }
         let comparison = small.map {
-            InductionStudyComparison(names: ["2-layer attn-only (Recipe R)", c.modelName], studies: [$0, study])
+            InductionStudyComparison(names: ["2-layer attn-only (Recipe R)", displayName(modelArgument)], studies: [$0, study])
         }
         return Findings(model: model, name: modelArgument, study: study, kComposition: pairs, baseline: baseline,
                         corpusSource: corpusSource, passage: passage, attention: attention, fuzzy: fuzzy,
                         namePatching: namePatching, copySuppression: copySuppression, functionVectors: functionVectors, small: small, comparison: comparison,
                         seconds: (clock.now - start).seconds)
+    }
+
+    /// A model argument as a column heading: a file's name without `.gguf`, a directory's or
+    /// repo id's last component.
+    static func displayName(_ argument: String) -> String {
+        let last = URL(fileURLWithPath: argument).lastPathComponent
+        return last.hasSuffix(".gguf") ? String(last.dropLast(5)) : last
     }
 
     /// The committed 2-layer model (`--small DIR`, else Tests/Fixtures/trained/recipeR-2L-s0/final
