@@ -96,7 +96,7 @@ enum ScoresCommand {
         print("\(config.modelName.isEmpty ? modelPath : config.modelName): \(config.nLayers) layers × \(config.nHeads) heads; "
               + "tokens \(tokens.shape)" + (prefix.map { " (\($0 == 1 ? "a BOS, then " : "")repeated, L = \((tokens.shape[1] - $0) / 2))" } ?? ""))
         if !repeated {
-            print("(the tokens are not [r, r] or [BOS, r, r] repeats: previous/duplicate/induction/first-token attention and the copying score need --rrt)")
+            print("(the tokens are not [r, r] repeats, nor [BOS, r, r]: previous/duplicate/induction/first-token attention and the copying score need --rrt)")
         }
         print("head   " + columns.map { String(repeating: " ", count: max(0, 7 - $0.name.count)) + $0.name + " " }.joined())
         for head in Head.all(layers: config.nLayers, heads: config.nHeads) {

@@ -90,8 +90,13 @@ Tutorial.run(number: 13, title: "Ablation and in-context learning in a real mode
     print("  break more than copying (control +0.1 or more): "
           + (everythingBreakers.isEmpty ? "none" : describe(everythingBreakers.map { ($0, value(zeroControl, $0)) }.sorted { $0.1 > $1.1 })))
     let inductionHeads = [(18, 6), (17, 3), (17, 4), (17, 5), (18, 7), (23, 2), (23, 7), (20, 6)].map { Head(layer: $0.0, head: $0.1) }
-    t.check(top(zeroInduction, 1)[0].head == Head(layer: 16, head: 0) || inductionHeads.contains(top(zeroInduction, 1)[0].head),
-            "the single head whose loss hurts copying most is the previous-token head L16H0 or an induction head (\(top(zeroInduction, 1)[0].head))")
+    let worst = top(zeroInduction, 1)[0]
+    t.check(worst.head == Head(layer: 16, head: 0) && worst.value > 3 && value(zeroControl, worst.head) < 0.5,
+            String(format: "ablating the previous-token head L16H0 alone hurts copying most (+%.2f nats; the first copy +%.2f)", worst.value,
+                   value(zeroControl, worst.head)))
+    t.say("As in the 2-layer model of Tutorial 06, the previous-token head is a single point of failure: every induction head of "
+          + "layers 17–18 builds its keys from what L16H0 writes (Tutorial 12's K-composition), while the induction heads back each "
+          + "other up — no single one of them costs more than \(String(format: "%.1f", inductionHeads.filter { scanLayers.contains($0.layer) }.map { value(zeroInduction, $0) }.max() ?? 0)) nats.")
 
     t.step("The induction heads together, against random heads")
     t.say("Tutorial 12's eight induction heads (score > 0.4: \(inductionHeads.map(\.description).joined(separator: ", "))) ablated "
@@ -135,7 +140,7 @@ Tutorial.run(number: 13, title: "Ablation and in-context learning in a real mode
 
     t.step("In-context learning on real text")
     let windowLength = 600
-    let stride = t.fast ? 26 : 2
+    let stride = t.fast ? 26 : 3
     let picked = documents.enumerated().filter { $0.offset % stride == 0 }.map(\.element)
     let windows = try InContextLearning.windows(picked.map { try model.toTokens($0).scalars }, length: windowLength, bos: bos)
     t.say("Olsson et al.'s in-context learning: on real documents the loss of predicting token p falls as p grows — later tokens "
@@ -145,7 +150,7 @@ Tutorial.run(number: 13, title: "Ablation and in-context learning in a real mode
           + "around token 50 (more negative: more in-context learning).")
     let clean = try InContextLearning.measure(model, documents: windows)
     let withoutInduction = try InContextLearning.measure(model, documents: windows, hooks: zeroHooks)
-    let randomCurves = try draws.prefix(t.fast ? 1 : 3).map { try InContextLearning.measure(model, documents: windows, hooks: $0.map { Hook.zeroAblateHead($0) }) }
+    let randomCurves = try draws.prefix(t.fast ? 1 : 2).map { try InContextLearning.measure(model, documents: windows, hooks: $0.map { Hook.zeroAblateHead($0) }) }
     let early = 10...99, late = 400...598
     func row(_ name: String, _ curve: InContextLearningCurve) {
         print("  " + name.padding(toLength: 26, withPad: " ", startingAt: 0)
@@ -161,11 +166,12 @@ Tutorial.run(number: 13, title: "Ablation and in-context learning in a real mode
     t.check(rise(withoutInduction, late) > rise(withoutInduction, early),
             String(format: "without the induction heads the late tokens lose more (+%.2f nats at 400–598) than the early ones (+%.2f at 10–99)",
                    rise(withoutInduction, late), rise(withoutInduction, early)))
-    t.check(randomCurves.allSatisfy { rise($0, late) < rise(withoutInduction, late) },
-            "random heads cost the late tokens less (" + randomCurves.map { String(format: "+%.2f", rise($0, late)) }.joined(separator: ", ") + ")")
     if t.fast {
-        t.skipped("Olsson's ICL score is less negative without the induction heads (needs the full run's 52 documents: 600-token windows are noisy)")
+        t.skipped("random heads cost the late tokens less, and Olsson's ICL score is less negative without the induction heads "
+                  + "(four 600-token documents are too noisy: needs the full run's \(documents.count / 3 + 1))")
     } else {
+        t.check(randomCurves.allSatisfy { rise($0, late) < rise(withoutInduction, late) },
+                "random heads cost the late tokens less (" + randomCurves.map { String(format: "+%.2f", rise($0, late)) }.joined(separator: ", ") + ")")
         t.check(withoutInduction.score > clean.score && randomCurves.allSatisfy { $0.score < withoutInduction.score },
                 String(format: "Olsson's ICL score is less negative without the induction heads (%.2f vs %.2f clean)", withoutInduction.score, clean.score))
     }
