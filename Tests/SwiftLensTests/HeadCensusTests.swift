@@ -6,7 +6,7 @@ import Testing
 /// grouped-query attention: the copying scores with a prefix and with key-value heads shared
 /// by several query heads, on a model built so that the answer is known; the OV eigenvalue
 /// scores from the d_head × d_head product against the full circuit; `detect_head` with the BOS
-/// in the sequence; and `lens scores --bos`.
+/// in the sequence; `lens scores --bos`; and a processed model keeping its tokenizer.
 @Suite struct HeadCensusTests {
     /// One attention-only layer without norms, d_model = d_vocab = d_head = 8, W_E = W_U = I,
     /// W_Q = W_K = 0 (every head attends uniformly, A[i, j] = 1/(i + 1)), 4 query heads sharing
@@ -133,6 +133,15 @@ import Testing
         #expect(detectedDuplicate.maxAbsoluteDifference(census.duplicateToken * ratio) <= 1e-5)
         // The model's induction heads (layer 1) still stand out, at about half the height.
         #expect(detected[1].min().scalar > 2 * detected[0].max().scalar, "\(detected)")
+    }
+
+    /// Weight processing keeps the tokenizer (and its BOS), so `lens scores --process --bos`
+    /// finds the BOS of a processed model.
+    @Test func processedModelKeepsItsTokenizer() throws {
+        let model = try TextInterfaceTests.model(prependsBOS: false)
+        let processed = try model.processed()
+        #expect(processed.tokenizer?.bosTokenID == 63)
+        #expect(try processed.toTokens("the cat") == model.toTokens("the cat"))
     }
 
     /// `lens scores --bos-id` builds [BOS, r, r], and every score it writes is the library's with
