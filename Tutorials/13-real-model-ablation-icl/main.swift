@@ -79,24 +79,38 @@ Tutorial.run(number: 13, title: "Ablation and in-context learning in a real mode
     if t.fast {
         t.skipped("most single heads matter little (needs all 270 heads; layers 16–18 hold the induction circuit)")
     } else {
-        t.check(small * 10 >= scanned.count * 9,
+        t.check(small * 4 >= scanned.count * 3,
                 "most single heads matter little: \(small) of \(scanned.count) change the induction loss by less than 0.25 nats")
     }
-    // Heads that break copying: the induction loss rises far more than the control loss.
-    let copyBreakers = scanned.filter { value(zeroInduction, $0) > 0.1 && value(zeroInduction, $0) > 3 * max(value(zeroControl, $0), 0) }
-    let everythingBreakers = scanned.filter { value(zeroControl, $0) > 0.1 && value(zeroControl, $0) >= value(zeroInduction, $0) / 3 }
-    print("  break copying (induction +0.1 or more, at least 3× the control's rise): "
-          + describe(copyBreakers.map { ($0, value(zeroInduction, $0)) }.sorted { $0.1 > $1.1 }))
-    print("  break more than copying (control +0.1 or more): "
-          + (everythingBreakers.isEmpty ? "none" : describe(everythingBreakers.map { ($0, value(zeroControl, $0)) }.sorted { $0.1 > $1.1 })))
     let inductionHeads = [(18, 6), (17, 3), (17, 4), (17, 5), (18, 7), (23, 2), (23, 7), (20, 6)].map { Head(layer: $0.0, head: $0.1) }
-    let worst = top(zeroInduction, 1)[0]
-    t.check(worst.head == Head(layer: 16, head: 0) && worst.value > 3 && value(zeroControl, worst.head) < 0.5,
-            String(format: "ablating the previous-token head L16H0 alone hurts copying most (+%.2f nats; the first copy +%.2f)", worst.value,
-                   value(zeroControl, worst.head)))
-    t.say("As in the 2-layer model of Tutorial 06, the previous-token head is a single point of failure: every induction head of "
-          + "layers 17–18 builds its keys from what L16H0 writes (Tutorial 12's K-composition), while the induction heads back each "
-          + "other up — no single one of them costs more than \(String(format: "%.1f", inductionHeads.filter { scanLayers.contains($0.layer) }.map { value(zeroInduction, $0) }.max() ?? 0)) nats.")
+    let previousHead = Head(layer: 16, head: 0)
+    let worstMean = top(meanInduction, 1)[0]
+    t.check(worstMean.head == previousHead && worstMean.value > 3 && value(zeroControl, previousHead) < 0.5,
+            String(format: "mean-ablating the previous-token head L16H0 alone hurts copying most (+%.2f nats; zeroed +%.2f, the first copy +%.2f)",
+                   worstMean.value, value(zeroInduction, previousHead), value(zeroControl, previousHead)))
+    t.say("As in the 2-layer model of Tutorial 06, the previous-token head is a single point of failure: the induction heads of "
+          + "layers 17–18 build their keys from what L16H0 writes (Tutorial 12's K-composition), while the induction heads back each "
+          + "other up — none of them alone costs more than "
+          + String(format: "%.1f", inductionHeads.filter { scanLayers.contains($0.layer) }.map { value(meanInduction, $0) }.max() ?? 0)
+          + " nats mean-ablated.")
+    // Heads whose zero ablation breaks the first copy too: is it their function, or the zero?
+    let breakers = scanned.filter { value(zeroControl, $0) > 0.3 }.sorted { value(zeroControl, $0) > value(zeroControl, $1) }
+    print("  zero ablation raises the first copy's loss by more than 0.3 nats: "
+          + (breakers.isEmpty ? "no head" : breakers.map {
+              "\($0) (control " + String(format: "%+.2f, copying %+.2f zeroed, %+.2f mean-ablated)", value(zeroControl, $0),
+                                         value(zeroInduction, $0), value(meanInduction, $0))
+          }.joined(separator: ", ")))
+    if t.fast {
+        t.skipped("zero-ablating some layer-1 heads breaks everything, mean-ablating them does not (layer 1 is not scanned in fast mode)")
+    } else {
+        t.check(breakers.count >= 2 && breakers.contains { value(zeroInduction, $0) > 5 } && breakers.allSatisfy { value(meanInduction, $0) < 1 },
+                "the heads whose zero ablation breaks the first copy too (\(breakers.map(\.description).joined(separator: ", "))) cost "
+                + "less than 1 nat of copying when mean-ablated: zero is off-distribution for them")
+        t.say("Zeroing a head removes everything it writes, including the part that is the same on every token; mean ablation keeps "
+              + "that average and removes only what depends on the tokens. For these heads the average is what later layers need, so "
+              + "zero ablation overstates what they do for copying. (L1H3, L1H4 and L1H5 are the three query heads of key-value "
+              + "head 1 of layer 1: they read the same values.)")
+    }
 
     t.step("The induction heads together, against random heads")
     t.say("Tutorial 12's eight induction heads (score > 0.4: \(inductionHeads.map(\.description).joined(separator: ", "))) ablated "
