@@ -202,16 +202,33 @@ Tutorial.run(number: 13, title: "Ablation and in-context learning in a real mode
                  name: "icl-loss-by-position", caption: "\(windows.shape[0]) documents of Django's documentation, BOS + \(windowLength) tokens each.")
 
     t.step("Where the induction heads help, token by token")
-    let passageDocument = try model.toTokens(picked[0]).scalars
-    let passage = [bos] + passageDocument.prefix(t.fast ? 200 : 400)
+    // Entry p of a passage's per-token loss predicts token p + 1: an induction opportunity when the bigram
+    // (token p, token p + 1) occurred earlier in the passage.
+    func repeatedBigrams(_ passage: [Int]) -> [Bool] {
+        var seen = Set<[Int]>(), repeated: [Bool] = []
+        for p in 0..<(passage.count - 1) {
+            let bigram = [passage[p], passage[p + 1]]
+            repeated.append(seen.contains(bigram))
+            seen.insert(bigram)
+        }
+        return repeated
+    }
+    // The passage: of the documents above, the one whose first tokens repeat the most bigrams (where induction
+    // has most to do), leaving out passages with a web address (a figure naming a URL looks like one that loads it).
+    let passageLength = t.fast ? 200 : 400
+    var candidates: [(passage: [Int], share: Float)] = []
+    for text in picked {
+        let passage = [bos] + (try model.toTokens(text).scalars.prefix(passageLength))
+        guard !(try model.toString(passage)).contains("http") else { continue }
+        let repeated = repeatedBigrams(passage)
+        candidates.append((passage, Float(repeated.filter { $0 }.count) / Float(repeated.count)))
+    }
+    guard let passage = candidates.max(by: { $0.share < $1.share })?.passage else {
+        throw AnalysisError.invalidArgument("every passage names a web address")
+    }
     let perTokenPassage = try InContextLearning.tokenLoss(model, passage: passage, hooks: zeroHooks)
     let labels = try model.toStrTokens(Array(passage.dropFirst()))
-    // Entry p predicts token p + 1; it is an induction opportunity when the bigram (token p, token p + 1) occurred earlier.
-    var repeatedBigram: [Bool] = []
-    for p in 0..<(passage.count - 1) {
-        let bigram = (passage[p], passage[p + 1])
-        repeatedBigram.append((0..<p).contains { (q: Int) -> Bool in passage[q] == bigram.0 && passage[q + 1] == bigram.1 })
-    }
+    let repeatedBigram = repeatedBigrams(passage)
     let byIncrease = perTokenPassage.difference.indices.sorted { perTokenPassage.difference[$0] > perTokenPassage.difference[$1] }
     let topCount = 20
     let repeatedShareTop = Float(byIncrease.prefix(topCount).filter { repeatedBigram[$0] }.count) / Float(topCount)
@@ -220,14 +237,15 @@ Tutorial.run(number: 13, title: "Ablation and in-context learning in a real mode
         "«\(labels[$0])» " + String(format: "%+.1f", perTokenPassage.difference[$0])
     }.joined(separator: " "))
     t.say("Which tokens need the induction heads? A token is an induction opportunity when it and the token before it appeared "
-          + "together earlier in the passage: then an induction head can copy it.")
+          + "together earlier in the passage: then an induction head can copy it. The passage is the first \(passageLength) tokens "
+          + "of the one of those documents with the most such repeats (\(String(format: "%.0f%%", 100 * (candidates.map(\.share).max() ?? 0))) of its tokens).")
     t.check(repeatedShareTop > 2 * repeatedShareAll,
             String(format: "of the %d tokens hurt most, %.0f%% repeat an earlier bigram, against %.0f%% of all tokens", topCount,
                    100 * repeatedShareTop, 100 * repeatedShareAll))
-    try t.figure(TokenStrip(title: "Loss increase without the induction heads (nats), the first document", tokens: labels,
+    try t.figure(TokenStrip(title: "Loss increase without the induction heads (nats), one document", tokens: labels,
                             values: perTokenPassage.difference, colorScale: .diverging(center: 0), valueLabel: "ablated − clean loss (nats)"),
                  name: "icl-token-loss-increase", caption: "Each token's colour: how much harder it is to predict without the eight induction heads.")
-    try t.figure(TokenStrip(title: "Clean per-token loss (nats), the first document", tokens: labels, values: perTokenPassage.clean,
+    try t.figure(TokenStrip(title: "Clean per-token loss (nats), the same document", tokens: labels, values: perTokenPassage.clean,
                             valueLabel: "loss (nats)"),
                  name: "icl-token-loss", caption: "The clean model's loss of each token given the text before it.")
 }
