@@ -91,6 +91,10 @@ let package = Package(
         .executableTarget(name: "Tutorial10", dependencies: ["TutorialSupport"], path: "Tutorials/10-logit-lens"),
         /// Needs the real SmolLM2-135M-Instruct GGUF (Scripts/fetch_smollm2.sh).
         .executableTarget(name: "Tutorial11", dependencies: ["TutorialSupport"], path: "Tutorials/11-steering-generation"),
+        /// Needs SmolLM2-135M-Instruct (Scripts/fetch_smollm2.sh).
+        .executableTarget(name: "Tutorial12", dependencies: ["TutorialSupport"], path: "Tutorials/12-real-model-census"),
+        /// Needs SmolLM2-135M-Instruct and the ICL corpus (Scripts/fetch_smollm2.sh, Scripts/fetch_icl_corpus.sh).
+        .executableTarget(name: "Tutorial13", dependencies: ["TutorialSupport"], path: "Tutorials/13-real-model-ablation-icl"),
         /// Needs the real SmolLM2-135M-Instruct GGUF (Scripts/fetch_smollm2.sh).
         .executableTarget(name: "Tutorial14", dependencies: ["TutorialSupport"], path: "Tutorials/14-fuzzy-induction"),
         .executableTarget(name: "Tutorial15", dependencies: ["TutorialSupport"], path: "Tutorials/15-copy-suppression-function-vectors"),

@@ -134,6 +134,37 @@ public final class Tutorial {
         }
     }
 
+    /// Where the in-context-learning corpus (Django 5.2.8's prose documentation, one plain-text
+    /// document per file, never committed) is looked for: `$SWIFTLENS_ICL_CORPUS` if set, else
+    /// where `bash Scripts/fetch_icl_corpus.sh` puts it,
+    /// `${SWIFTLENS_CACHE:-~/.cache/swiftlens}/corpus/django-5.2.8-docs`.
+    public static var iclCorpusPath: URL {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["SWIFTLENS_ICL_CORPUS"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
+        let cache = environment["SWIFTLENS_CACHE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/swiftlens")
+        return cache.appendingPathComponent("corpus/django-5.2.8-docs")
+    }
+
+    /// The documents of the in-context-learning corpus, in file-name order.
+    /// - Throws: ``MissingCorpus`` (saying how to fetch it) when it is not there.
+    public func iclCorpus() throws -> [String] {
+        let directory = Self.iclCorpusPath
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("SOURCE").path) else {
+            throw MissingCorpus(path: directory.path)
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".txt") }.sorted()
+        return try names.map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
+    }
+
+    /// The error of ``iclCorpus()`` when the corpus has not been fetched.
+    public struct MissingCorpus: Error, CustomStringConvertible {
+        public let path: String
+        public var description: String {
+            "the in-context-learning corpus was not found at \(path). Fetch it (Django's documentation, 11 MB from PyPI) with "
+                + "`bash Scripts/fetch_icl_corpus.sh`, or set SWIFTLENS_ICL_CORPUS to the directory it prints."
+        }
+    }
 
     /// A table row: a label padded to `width`, then values.
     public func row(_ label: String, _ values: [Float], format: String = "%7.3f", width: Int = 24) {

@@ -66,7 +66,18 @@ extension HookedTransformer {
     /// The three copying measures of every head's full OV circuit (induction.md §1.2), from the
     /// weights alone; the top-1 accuracy, quadratic in the vocabulary, only if `topOneAccuracy`.
     /// (``LogitCopyingScore`` measures copying on tokens instead.)
+    ///
+    /// Without the top-1 accuracy the d_vocab-sized factors of W_E·W_OV·W_U are never built:
+    /// its non-zero eigenvalues are those of the d_head × d_head product W_O·(W_U·W_E)·W_V
+    /// (cyclic permutation), so the circuit is taken as W_V · (W_O·W_U·W_E), [d_model, d_model]
+    /// per head — for SmolLM2 (d_vocab 49,152, 270 heads) 80 MB of factors instead of 6.8 GB.
     public func ovCopyingScores(topOneAccuracy: Bool = true) throws -> OVCopyingScores {
-        try OVCopyingScores(fullOVCircuit: fullOVCircuit(), topOneAccuracy: topOneAccuracy)
+        guard !topOneAccuracy, config.dVocab == unembed.wU.shape[1] else {
+            return try OVCopyingScores(fullOVCircuit: fullOVCircuit(), topOneAccuracy: topOneAccuracy)
+        }
+        let w = stackedAttentionWeights
+        let unembedEmbed = unembed.wU.matmul(embed.wE)   // [d_model, d_model]
+        let rotated = FactoredMatrix(validated: w.value, w.output.matmul(unembedEmbed), leading: [config.nLayers, config.nHeads])
+        return try OVCopyingScores(fullOVCircuit: rotated, topOneAccuracy: false)
     }
 }

@@ -1,11 +1,14 @@
 /// The behavioural copying score of each head (Olsson et al. 2022, "copying: the head's output
 /// increases the logit corresponding to the attended-to token", from its definition of an
 /// induction head), measured on repeated random tokens
-/// x = [r_0 … r_{L−1}, r_0 … r_{L−1}] (no BOS).
+/// x = [p_0 … p_{P−1}, r_0 … r_{L−1}, r_0 … r_{L−1}] after a prefix of P tokens (P = 0: no
+/// prefix; P = 1: a BOS, as TransformerLens's `evals` builds them for pretrained models, whose
+/// first position is their attention sink). Positions below count from the start of the
+/// sequence, so the second copy is i ∈ [P + L, P + 2L).
 ///
 /// Definition implemented, for head (l, h):
 ///
-///     copy(l, h) = mean over b and i ∈ [L, 2L) of  u_{b,i} · (W_U[:, t_{b,i}] − mean_t W_U[:, t])
+///     copy(l, h) = mean over b and i ∈ [P + L, P + 2L) of  u_{b,i} · (W_U[:, t_{b,i}] − mean_t W_U[:, t])
 ///
 /// - t_{b,i} = x_b[i − L + 1], the token an induction head attends to from position i (the token
 ///   after the earlier copy of x_b[i]), i.e. the token it should copy and predict;
@@ -13,6 +16,9 @@
 ///   unembedding: through `ln_final` linearised at the cached scale — centred (LayerNorm),
 ///   divided by `ln_final.hook_scale[b, i]` and multiplied by the norm's weight (its bias is
 ///   not the head's). In a model without a final norm u is the head output itself.
+/// - Grouped-query attention needs nothing special: `hook_result` is per query head (query
+///   head h reads the values of key-value head h / (n_heads / n_kv_heads) and writes through
+///   its own slice of W_O), so each of the n_heads scores is that query head's own.
 ///
 /// Why this form:
 /// - Direct logit attribution with the frozen final-norm scale is exact and additive: summed
@@ -33,13 +39,16 @@ public enum LogitCopyingScore {
     public enum CopyingError: Error, CustomStringConvertible, Equatable {
         case notRepeated(batch: Int, position: Int)
         case oddLength(Int)
+        case invalidPrefix(Int, length: Int)
 
         public var description: String {
             switch self {
             case let .notRepeated(b, p):
                 "the copying score needs repeated tokens (second half = first half); sequence \(b) differs at position \(p)"
             case let .oddLength(n):
-                "the copying score needs repeated tokens of even length ≥ 2 ([r, r]); found length \(n)"
+                "the copying score needs repeated tokens of even length ≥ 2 ([r, r], after the prefix); found length \(n)"
+            case let .invalidPrefix(prefix, length):
+                "the copying score needs a prefix of 0 ≤ P < \(length) − 1 tokens before [r, r]; found P = \(prefix)"
             }
         }
     }
@@ -47,19 +56,24 @@ public enum LogitCopyingScore {
     /// The copying score of every head, [n_layers, n_heads], averaged over the batch, in logit
     /// units.
     /// - Parameters:
-    ///   - tokens: repeated random tokens [batch, 2L] (or [2L]); see `RepeatedRandomTokens`.
+    ///   - tokens: repeated random tokens [batch, P + 2L] (or [P + 2L]); see `RepeatedRandomTokens`
+    ///     (its `bos:` builds P = 1).
+    ///   - prefix: P, the number of tokens before the first copy (1 for a BOS); default 0.
     ///   - cache: a cache of `model` on `tokens` with the head results (or `z`) of every layer
     ///     and `ln_final.hook_scale`; computed if absent.
     ///   - hooks: hooks for the forward pass when no cache is given (e.g. an ablation).
-    public static func measure(_ model: HookedTransformer, repeatedTokens tokens: IntTensor,
+    /// - Throws: ``CopyingError`` when the tokens are not [prefix, r, r]; model and cache errors.
+    public static func measure(_ model: HookedTransformer, repeatedTokens tokens: IntTensor, prefix: Int = 0,
                                cache: ActivationCache? = nil, hooks: [Hook] = []) throws -> Tensor {
         let rows = tokens.rank == 1 ? tokens.reshaped([1, -1]) : tokens
         guard rows.rank == 2 else { throw ModelError.invalidTokensShape(tokens.shape) }
         let (batch, length) = (rows.shape[0], rows.shape[1])
-        guard length >= 2 && length % 2 == 0 else { throw CopyingError.oddLength(length) }
-        let half = length / 2
+        guard prefix >= 0 && prefix <= length - 2 else { throw CopyingError.invalidPrefix(prefix, length: length) }
+        guard (length - prefix) % 2 == 0 else { throw CopyingError.oddLength(length - prefix) }
+        let half = (length - prefix) / 2
+        let second = prefix + half
         for b in 0..<batch {
-            for i in half..<length where rows[b, i] != rows[b, i - half] {
+            for i in second..<length where rows[b, i] != rows[b, i - half] {
                 throw CopyingError.notRepeated(batch: b, position: i)
             }
         }
@@ -74,8 +88,8 @@ public enum LogitCopyingScore {
             source = try model.cache(rows, names: .only(names), hooks: hooks)
         }
 
-        // Targets t_{b,i} = x_b[i − L + 1] for i in [L, 2L): [batch, L].
-        let targets = rows[.all, .stride(1, half + 1)]
+        // Targets t_{b,i} = x_b[i − L + 1] for i in [P + L, P + 2L): [batch, L].
+        let targets = rows[.all, .stride(prefix + 1, second + 1)]
         // Unembedding directions centred over the vocabulary, gathered per target: [batch, L, d_model].
         let wU = model.unembed.wU
         let centredRows = (wU - wU.mean(axis: 1, keepDims: true)).transposed(0, 1)
@@ -89,7 +103,7 @@ public enum LogitCopyingScore {
                 throw CacheAnalysisError.shapeMismatch("\(HookName.finalScale)", expected: "[\(batch), \(length), 1] for these tokens",
                                                        found: scale.shape)
             }
-            divisor = scale[.all, .stride(half, nil)].unsqueezed(axis: -1)
+            divisor = scale[.all, .stride(second, nil)].unsqueezed(axis: -1)
         }
         var scores: [Float] = []
         for l in 0..<layers {
@@ -99,7 +113,7 @@ public enum LogitCopyingScore {
                                                        expected: "[\(batch), \(length), n_heads, d_model] for these tokens",
                                                        found: results.shape)
             }
-            let u = throughFinalNorm(results[.all, .stride(half, nil)], of: model, dividedBy: divisor)   // [batch, L, head, d_model]
+            let u = throughFinalNorm(results[.all, .stride(second, nil)], of: model, dividedBy: divisor)   // [batch, L, head, d_model]
             let perHead = einsum("bihd,bid->h", u, directions) / Float(batch * half)
             scores += perHead.scalars
         }

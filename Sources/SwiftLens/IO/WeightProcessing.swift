@@ -125,9 +125,12 @@ public struct WeightProcessing: Sendable {
 
 extension HookedTransformer {
     /// This model with TransformerLens's weight processing applied (a new model; see
-    /// ``WeightProcessing``). The default is what `from_pretrained` does.
+    /// ``WeightProcessing``). The default is what `from_pretrained` does. The tokenizer is kept:
+    /// processing changes no token id.
     public func processed(_ processing: WeightProcessing = .default) throws -> HookedTransformer {
         let (config, dict) = processing.apply(config: config, stateDict: stateDict)
-        return try HookedTransformer(config: config, stateDict: dict)
+        let model = try HookedTransformer(config: config, stateDict: dict)
+        model.tokenizer = tokenizer
+        return model
     }
 }
