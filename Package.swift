@@ -98,6 +98,8 @@ let package = Package(
         /// Needs the real SmolLM2-135M-Instruct GGUF (Scripts/fetch_smollm2.sh).
         .executableTarget(name: "Tutorial14", dependencies: ["TutorialSupport"], path: "Tutorials/14-fuzzy-induction"),
         .executableTarget(name: "Tutorial15", dependencies: ["TutorialSupport"], path: "Tutorials/15-copy-suppression-function-vectors"),
+        /// Needs SmolLM2-135M-Instruct and the ICL corpus (Scripts/fetch_smollm2.sh, Scripts/fetch_icl_corpus.sh).
+        .executableTarget(name: "Tutorial16", dependencies: ["TutorialSupport"], path: "Tutorials/16-side-by-side"),
 
         // MARK: - Tests
         .testTarget(name: "LensKernelsTests", dependencies: ["LensKernels"]),

@@ -223,8 +223,15 @@ enum ModelDemo {
               + "first copy \(String(format: "%.2f", s.clean.firstCopy)))")
         print("   the heads whose zero-ablation raises the induction loss most (Δ induction / Δ first copy):")
         for e in s.zeroAblation.largestEffects(8) {
-            let kind = e.firstCopy > 0.5 * e.induction && e.firstCopy > 0.1 ? "breaks everything" : "breaks copying"
-            let meanRise = s.meanAblation.map { String(format: "  mean-ablated %+.2f", $0.induction[e.head.layer, e.head.head].scalar - s.clean.induction) } ?? ""
+            var kind = e.firstCopy > 0.5 * e.induction && e.firstCopy > 0.1 ? "breaks everything" : "breaks copying"
+            var meanRise = ""
+            if let mean = s.meanAblation {
+                let rise = mean.induction[e.head.layer, e.head.head].scalar - mean.clean.induction
+                meanRise = String(format: "  (mean-ablated %+.2f)", rise)
+                // Zero is off-distribution for a head that always writes something large: when its
+                // mean does not hurt, the zero-ablation effect is that artefact, not copying.
+                if rise < 0.25 * e.induction { kind = "only when zeroed, not mean-ablated" }
+            }
             print("     " + e.head.description.padding(toLength: 7, withPad: " ", startingAt: 0)
                   + String(format: " %+6.2f / %+6.2f  %@%@", e.induction, e.firstCopy, kind, meanRise))
         }

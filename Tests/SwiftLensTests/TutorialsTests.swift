@@ -242,4 +242,19 @@ struct RealModelTutorialsTests {
                                               "induction-heads-vs-random", "icl-loss-by-position", "icl-token-loss-increase"],
                                     environment: ["SWIFTLENS_SMOLLM2_GGUF": gguf.path, "SWIFTLENS_ICL_CORPUS": ICLCorpus.url.path])
     }
+
+    /// Tutorial 16: the 2-layer model and SmolLM2 through the same `InductionStudy` (Argument 6).
+    @Test(.enabled(if: ICLCorpus.isAvailable, "needs the ICL corpus: bash Scripts/fetch_icl_corpus.sh"))
+    func tutorial16PutsBothModelsSideBySide() throws {
+        let gguf = try RealModel.smolLM2()
+        _ = try ICLCorpus.documents()
+        try Self.expectTutorialRuns("16", claims: [
+            "both models have induction heads scoring above 0.6", "in SmolLM2 they are a few specialists",
+            "both pair them with previous-token heads in earlier layers",
+            "in the 2-layer model ablating the induction heads raises the loss on the repeated half",
+            "in SmolLM2 ablating the induction heads raises the loss on the repeated half", "both learn in context",
+            "both lose in-context learning without their induction heads",
+        ], figures: ["argument-6", "icl-scores"],
+        environment: ["SWIFTLENS_SMOLLM2_GGUF": gguf.path, "SWIFTLENS_ICL_CORPUS": ICLCorpus.url.path])
+    }
 }

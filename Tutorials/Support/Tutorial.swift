@@ -135,16 +135,9 @@ public final class Tutorial {
     }
 
     /// Where the in-context-learning corpus (Django 5.2.8's prose documentation, one plain-text
-    /// document per file, never committed) is looked for: `$SWIFTLENS_ICL_CORPUS` if set, else
-    /// where `bash Scripts/fetch_icl_corpus.sh` puts it,
-    /// `${SWIFTLENS_CACHE:-~/.cache/swiftlens}/corpus/django-5.2.8-docs`.
-    public static var iclCorpusPath: URL {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["SWIFTLENS_ICL_CORPUS"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
-        let cache = environment["SWIFTLENS_CACHE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/swiftlens")
-        return cache.appendingPathComponent("corpus/django-5.2.8-docs")
-    }
+    /// document per file, never committed) is looked for: ``TextCorpus/defaultDirectory``
+    /// (`$SWIFTLENS_ICL_CORPUS` if set, else where `bash Scripts/fetch_icl_corpus.sh` puts it).
+    public static var iclCorpusPath: URL { TextCorpus.defaultDirectory }
 
     /// The documents of the in-context-learning corpus, in file-name order.
     /// - Throws: ``MissingCorpus`` (saying how to fetch it) when it is not there.
@@ -153,8 +146,7 @@ public final class Tutorial {
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("SOURCE").path) else {
             throw MissingCorpus(path: directory.path)
         }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".txt") }.sorted()
-        return try names.map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
+        return try TextCorpus(directory: directory).documents
     }
 
     /// The error of ``iclCorpus()`` when the corpus has not been fetched.
