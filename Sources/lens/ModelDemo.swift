@@ -112,8 +112,10 @@ enum ModelDemo {
         let hooks = study.inductionHeads.map { Hook.zeroAblateHead($0) }
         if let documents = options.documents {
             var best: (gain: Float, row: Int, clean: [Float], ablated: [Float])?
-            for row in 0..<min(documents.shape[0], fast ? 2 : 8) {
+            for row in 0..<min(documents.shape[0], fast ? 3 : 8) {
                 let ids = Array(documents[row].scalars.prefix(201))
+                // The report is self-contained and refers to nothing outside itself: no web addresses.
+                if try model.toString(ids).contains("://") { continue }
                 let loss = try InContextLearning.tokenLoss(model, passage: ids, hooks: hooks)
                 let gain = loss.difference.reduce(0, +)
                 if best == nil || gain > best!.gain { best = (gain, row, loss.clean, loss.ablated) }

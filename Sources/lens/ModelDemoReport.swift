@@ -121,11 +121,11 @@ enum ModelDemoReport {
             var labels: [String] = [], values: [Float] = []
             for (kind, r) in f.fuzzy {
                 labels.append("\(kind.rawValue)"); values.append(r.variantGain.clean)
-                labels.append("\(kind.rawValue), heads ablated"); values.append(r.variantGain.ablated ?? .nan)
+                labels.append("\(kind.rawValue), ablated"); values.append(r.variantGain.ablated ?? .nan)
             }
             try folder.add(BarChart(title: "Does the model still copy? Log-probability gain of the next variant from the fuzzy first copy",
                                     labels: labels, values: values, valueLabel: "nats over an unrepeated control"),
-                           name: "fuzzy-copying", caption: "Clean, and with the induction heads zero-ablated.")
+                           name: "fuzzy-copying", caption: "Bars in pairs per kind of variant: clean, then with the induction heads zero-ablated (hover a bar for its label).")
         }
         if let p = f.namePatching {
             try folder.add(Heatmap(title: "Patching each head's output into “… Dr. Elara” with the other surname: share of “\(p.prompt.surname.trimmingCharacters(in: .whitespaces))” restored",
