@@ -253,7 +253,7 @@ struct RealModelTutorialsTests {
             "both pair them with previous-token heads in earlier layers",
             "in the 2-layer model ablating the induction heads raises the loss on the repeated half",
             "in SmolLM2 ablating the induction heads raises the loss on the repeated half", "both learn in context",
-            "both lose in-context learning without their induction heads",
+            "the 2-layer model loses its in-context learning without its induction heads",
         ], figures: ["argument-6", "icl-scores"],
         environment: ["SWIFTLENS_SMOLLM2_GGUF": gguf.path, "SWIFTLENS_ICL_CORPUS": ICLCorpus.url.path])
     }

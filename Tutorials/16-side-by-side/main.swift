@@ -95,15 +95,15 @@ Tutorial.run(number: 16, title: "The 2-layer model and SmolLM2 side by side (Arg
             "both learn in context: ICL score \(String(format: "%+.2f", smallICL.clean.score)) and \(String(format: "%+.2f", smolICL.clean.score))")
     let smallLost = smallICL.withoutInductionHeads.score - smallICL.clean.score
     let smolLost = smolICL.withoutInductionHeads.score - smolICL.clean.score
-    t.check(smallLost > 0 && smolLost > 0,
-            "both lose in-context learning without their induction heads (ICL score up by \(String(format: "%.2f", smallLost)) and "
-            + "\(String(format: "%.2f", smolLost)))")
+    t.check(smallLost > 1.5, "the 2-layer model loses its in-context learning without its induction heads (ICL score up by "
+            + String(format: "%.2f", smallLost) + ")")
     let smolControl = smolStudy.randomControls.compactMap { $0.icl.map { $0.score - smolICL.clean.score } }
     if t.fast {
-        t.skipped("in SmolLM2 the induction heads' share of the ICL score is larger than any random draw's (needs the 24 windows of 600 tokens)")
+        t.skipped("SmolLM2 loses part of its in-context learning without its induction heads, more than without any random draw "
+                  + "(needs the 24 windows of 600 tokens; in this short run the ICL score moved by " + String(format: "%+.2f", smolLost) + ")")
     } else {
-        t.check(smolControl.allSatisfy { $0 < smolLost },
-                "in SmolLM2 ablating the induction heads costs more in-context learning than any random draw ("
+        t.check(smolLost > 0 && smolControl.allSatisfy { $0 < smolLost },
+                "SmolLM2 loses part of its in-context learning without its induction heads, more than without any random draw ("
                 + String(format: "%.2f vs ", smolLost) + smolControl.map { String(format: "%.2f", $0) }.joined(separator: ", ") + ")")
     }
     t.say("What differs is the share: the 2-layer model's in-context learning is all copying, and without its induction heads "
