@@ -146,18 +146,9 @@ import Testing
     /// and the copying score is mean_i [count_i(t_i)/(i + 1) − 1/8] — positive for head 0,
     /// exactly its negative for head 1.
     @Test func copyingScoreKnownAnswer() throws {
-        let (v, heads) = (8, 2)
-        let config = HookedTransformerConfig(nLayers: 1, dModel: v, nCtx: 16, dHead: v, nHeads: heads, dVocab: v, actFn: nil,
-                                             normalizationType: nil, attnOnly: true)
-        let model = try HookedTransformer(config: config)
-        let eye = Tensor.eye(v)
-        try model.setParameter("embed.W_E", eye)
-        try model.setParameter("unembed.W_U", eye)
-        try model.setParameter("pos_embed.W_pos", Tensor.zeros([16, v]))
-        try model.setParameter("blocks.0.attn.W_Q", Tensor.zeros([heads, v, v]))
-        try model.setParameter("blocks.0.attn.W_K", Tensor.zeros([heads, v, v]))
-        try model.setParameter("blocks.0.attn.W_V", Tensor.stack([eye, eye]))
-        try model.setParameter("blocks.0.attn.W_O", Tensor.stack([eye, -eye]))
+        // Uniform attention (zero Q and K), identity embeddings; head 0 copies, head 1 suppresses.
+        let model = try CopySuppressionTests.copierAndSuppressor()
+        let v = model.config.dVocab
         let half = [5, 2, 7, 1]
         let x = half + half
         var expected = 0.0

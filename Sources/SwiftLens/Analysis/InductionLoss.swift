@@ -27,14 +27,20 @@ public enum InductionLoss {
     /// tokens: the mean of `loss[:, L + 1 ...]`; or from [batch, 2L] (BOS + two copies): the
     /// mean of `loss[:, L + 1 ..< 2L]`, the predictions of the second copy's tokens after its first.
     public static func measure(perTokenLoss loss: Tensor) throws -> Float {
+        try mean(of: loss, at: predictionPositions)
+    }
+
+    /// The mean of a per-token loss of repeated tokens over the positions `positions` picks for
+    /// the sequence length (the per-token loss is one shorter).
+    private static func mean(of loss: Tensor, at positions: (_ sequenceLength: Int) -> Range<Int>) throws -> Float {
         let rows = loss.rank == 1 ? loss.reshaped(1, -1) : loss
         guard rows.rank == 2, rows.shape[0] > 0, rows.shape[1] >= 5 else {
             throw AnalysisError.invalidShape(what: "the per-token loss",
                                              expected: "[batch, 2L − 1] or [batch, 2L] with L ≥ 3 (from repeated tokens [batch, 2L] or [batch, 1 + 2L])",
                                              found: loss.shape)
         }
-        let positions = predictionPositions(sequenceLength: rows.shape[1] + 1)
-        return rows[.all, .stride(positions.lowerBound, positions.upperBound)].mean().scalar
+        let range = positions(rows.shape[1] + 1)
+        return rows[.all, .stride(range.lowerBound, range.upperBound)].mean().scalar
     }
 
     /// The positions of the per-token loss (position p predicts token p + 1) that the induction
@@ -50,14 +56,7 @@ public enum InductionLoss {
     /// this too breaks the model generally, not copying in particular.
     /// - Throws: as ``measure(perTokenLoss:)``.
     public static func firstCopyLoss(perTokenLoss loss: Tensor) throws -> Float {
-        let rows = loss.rank == 1 ? loss.reshaped(1, -1) : loss
-        guard rows.rank == 2, rows.shape[0] > 0, rows.shape[1] >= 5 else {
-            throw AnalysisError.invalidShape(what: "the per-token loss",
-                                             expected: "[batch, 2L − 1] or [batch, 2L] with L ≥ 3 (from repeated tokens [batch, 2L] or [batch, 1 + 2L])",
-                                             found: loss.shape)
-        }
-        let positions = firstCopyPositions(sequenceLength: rows.shape[1] + 1)
-        return rows[.all, .stride(positions.lowerBound, positions.upperBound)].mean().scalar
+        try mean(of: loss, at: firstCopyPositions)
     }
 
     /// The positions of the per-token loss that predict the first copy's tokens r_1 … r_{L−1}:
