@@ -216,7 +216,7 @@ enum ModelDemo {
         if let top = f.kComposition.max(by: { $0.score < $1.score }) {
             let mean = f.kComposition.map(\.score).reduce(0, +) / Float(f.kComposition.count)
             print(String(format: "   K-composition, previous-token → induction head (through the shared key-value head): strongest %@ → %@ %.3f, "
-                         + "mean over %d pairs %.3f; random baseline %.3f ± %.3f",
+                         + "mean over %d pairs %.3f; random baseline %.3f ± %.4f",
                          top.previous.description, top.induction.description, top.score, f.kComposition.count, mean,
                          f.baseline.mean, f.baseline.standardDeviation))
         }
