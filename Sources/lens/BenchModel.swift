@@ -88,7 +88,7 @@ struct ModelForwardBenchmark {
                   + String(format: "bridge boot %.2f s on the loaded model", peer["bridge_boot_seconds"] as? Double ?? .nan))
             for error in peer["errors"] as? [String] ?? [] { print("peer note: \(error)") }
         } else if python {
-            FileHandle.standardError.write(Data("note: the TransformerLens comparison is unavailable (python3 with torch, transformers and transformer-lens; see Scripts/bench_transformerlens.py)\n".utf8))
+            FileHandle.standardError.write(Data(transformerLensUnavailable.utf8))
         }
         if let jsonPath {
             try writeJSON(["benchmark": "forward-model", "model": url.path, "threads": KernelThreads.count, "machine": machineDescription(),

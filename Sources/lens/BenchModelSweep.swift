@@ -57,7 +57,7 @@ struct ModelSweepBenchmark {
                                 columns: ["workload", "SwiftLens", "TransformerLens loop", "ratio", "target", "met"])
         for (label, mine, target) in [("induction loss", oneMetric, Optional(Self.targetRatio)), ("induction + first-copy loss", twoMetrics, nil)] {
             let ratio = theirs.map { mine / $0 }
-            let met = zip2(ratio, target).map { $0 <= $1 }
+            let met = ratio.flatMap { r in target.map { r <= $0 } }
             table.add([label, ForwardBenchmark.seconds(mine), theirs.map(ForwardBenchmark.seconds) ?? "-",
                        ratio.map { String(format: "%.2f×", $0) } ?? "-", target.map { String(format: "≤ %.2f×", $0) } ?? "-",
                        met.map { $0 ? "yes" : "NO" } ?? "-"],
@@ -67,21 +67,16 @@ struct ModelSweepBenchmark {
         print(table.render())
         if let perForward, let heads = peer?["heads"] as? Int {
             let measured = tl?["ablation loop measured"] != nil
-            print(String(format: "TransformerLens: %@ per hooked forward (median of %d)%@; the loop of %d forwards %@ %@",
-                         ForwardBenchmark.seconds(perForward), peer?["sampled_forwards"] as? Int ?? 0, "", heads,
+            print(String(format: "TransformerLens: %@ per hooked forward (median of %d); the loop of %d forwards %@ %@",
+                         ForwardBenchmark.seconds(perForward), peer?["sampled_forwards"] as? Int ?? 0, heads,
                          measured ? "measured" : "estimated as", theirs.map(ForwardBenchmark.seconds) ?? "-"))
         } else if python {
-            FileHandle.standardError.write(Data("note: the TransformerLens comparison is unavailable (python3 with torch, transformers and transformer-lens; see Scripts/bench_transformerlens.py)\n".utf8))
+            FileHandle.standardError.write(Data(transformerLensUnavailable.utf8))
         }
         if let jsonPath {
             try writeJSON(["benchmark": "sweep-model", "model": url.path, "threads": KernelThreads.count, "machine": machineDescription(),
                            "peer": peer as Any, "results": table.records], to: jsonPath)
             print("wrote \(jsonPath)")
         }
-    }
-
-    private func zip2(_ a: Double?, _ b: Double?) -> (Double, Double)? {
-        guard let a, let b else { return nil }
-        return (a, b)
     }
 }

@@ -92,6 +92,10 @@ func machineDescription() -> [String: Any] {
             "date": ISO8601DateFormatter().string(from: Date())]
 }
 
+/// What the model benchmarks say when `Scripts/bench_transformerlens.py` cannot run.
+let transformerLensUnavailable = "note: the TransformerLens comparison is unavailable (python3 with torch, transformers and "
+    + "transformer-lens; see Scripts/bench_transformerlens.py)\n"
+
 /// A peer measured in the same run: `Scripts/<script>` run with python3 and `arguments`, its
 /// last line of standard output read as a JSON object; nil when the script, python3 or its
 /// packages are missing or it fails (standard error goes to `log`, if given).

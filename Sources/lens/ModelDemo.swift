@@ -77,7 +77,7 @@ enum ModelDemo {
                 if ids.count >= windowLength { documentTokens.append(ids) }
             }
             options.documents = try InContextLearning.windows(documentTokens, length: windowLength, bos: options.bos)
-            if !fast { options.iclScore = .olsson } else { options.iclScore = InContextLearningScore(contextLength: windowLength) }
+            options.iclScore = fast ? InContextLearningScore(contextLength: windowLength) : .olsson
         }
 
         print("2. the induction-head study: census on \(options.sequences) × (BOS + 2 × \(options.length)) repeated random tokens, "

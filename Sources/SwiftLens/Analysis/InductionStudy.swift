@@ -111,10 +111,9 @@ public struct InductionStudy {
         // Work, in token rows through the whole model, to estimate the time left.
         let rrtRows = Double(options.sequences * (prefix + 2 * options.length))
         let heads = Double(c.nLayers * c.nHeads)
-        let sweeps = options.meanAblation ? 2.0 : 1.0
         let documentRows = Double(options.documents.map { $0.shape[0] * $0.shape[1] } ?? 0)
         let stages: [(String, Double)] = [
-            ("census", rrtRows), ("zero ablation", sweeps > 0 ? rrtRows * heads * 0.55 : 0),
+            ("census", rrtRows), ("zero ablation", rrtRows * heads * 0.55),
             ("mean ablation", options.meanAblation ? rrtRows * heads * 0.55 : 0),
             ("controls", rrtRows * Double(1 + options.randomDraws)),
             ("in-context learning", documentRows * Double(2 + options.randomDraws)),
