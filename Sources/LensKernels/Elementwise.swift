@@ -12,9 +12,22 @@ public enum BinaryOp: Sendable {
     case greater, greaterOrEqual, less, lessOrEqual, equal, notEqual
 }
 
-/// out[i] = a[i·aStep] ∘ b[i·bStep] for i < n, with steps 0 (broadcast) or 1.
+/// out[i] = a[i·aStep] ∘ b[i·bStep] for i < n, with steps 0 (broadcast) or 1. Above
+/// `rowParallelThreshold` elements the two halves run on two threads (a residual-stream add of a
+/// 404-token batch is 233 K elements, run once or twice per layer).
 public func binary(_ op: BinaryOp, _ a: UnsafePointer<Float>, _ aStep: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
                    _ out: UnsafeMutablePointer<Float>, _ n: Int) {
+    let parts = n >= rowParallelThreshold ? min(KernelThreads.count, 2) : 1
+    if parts == 1 { return binarySerial(op, a, aStep, b, bStep, out, n) }
+    let (pa, pb, po) = (SendablePointer(a), SendablePointer(b), SendablePointer(out))
+    parallelFor(parts) { t in
+        let r = splitRange(n, parts: parts, index: t, align: 8)
+        binarySerial(op, pa.raw + r.lowerBound * aStep, aStep, pb.raw + r.lowerBound * bStep, bStep, po.raw + r.lowerBound, r.count)
+    }
+}
+
+private func binarySerial(_ op: BinaryOp, _ a: UnsafePointer<Float>, _ aStep: Int, _ b: UnsafePointer<Float>, _ bStep: Int,
+                          _ out: UnsafeMutablePointer<Float>, _ n: Int) {
     switch op {
     case .add: binaryRow(a, aStep, b, bStep, out, n, { $0 + $1 }, { $0 + $1 })
     case .subtract: binaryRow(a, aStep, b, bStep, out, n, { $0 - $1 }, { $0 - $1 })

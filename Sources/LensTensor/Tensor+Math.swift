@@ -68,6 +68,41 @@ extension Tensor {
         }
     }
 
+    /// f(self) ⊙ `linear` in one pass: a gated MLP's neurons, act(x·W_gate) ⊙ x·W_in. Equal,
+    /// element for element, to `activation(f) * linear` (which it is, when differentiated).
+    public func gatedActivation(_ f: ActivationKernel, times linear: Tensor) -> Tensor {
+        precondition(shape == linear.shape, "gatedActivation: shapes \(shape) and \(linear.shape) differ")
+        if GradientTape.recording(self, linear) != nil { return activation(f) * linear }
+        let out = Tensor(uninitializedShape: shape)
+        LensKernels.gatedActivationForward(f, pointer, linear.pointer, out.pointer, count)
+        return out
+    }
+
+    /// The rotary embedding in the "rotate half" form (LLaMA, GPT-NeoX) of [batch, pos, head,
+    /// d_head] queries or keys, in one pass: the first `rotaryDim` components become
+    /// x·cos + rotate_half(x)·sin, rotate_half(x) = (−x[h ..< 2h], x[0 ..< h]) with h =
+    /// rotaryDim / 2, and the rest pass through. `sin` and `cos` are [pos, rotaryDim] (every
+    /// sequence at the same positions) or [batch, pos, rotaryDim]. Equal, element for element, to
+    /// that formula in tensor operations, which it falls back to when differentiated.
+    public func rotatedHalf(sin: Tensor, cos: Tensor, rotaryDim: Int) -> Tensor {
+        precondition(rank == 4 && rotaryDim % 2 == 0 && rotaryDim <= shape[3], "rotatedHalf: needs [batch, pos, head, d_head] and an even rotaryDim ≤ d_head, got \(shape) and \(rotaryDim)")
+        let (batch, positions) = (shape[0], shape[1])
+        let perBatch = sin.rank == 3
+        precondition(sin.shape == cos.shape && sin.shape == (perBatch ? [batch, positions, rotaryDim] : [positions, rotaryDim]),
+                     "rotatedHalf: sin \(sin.shape) and cos \(cos.shape) do not fit \(shape) with rotaryDim \(rotaryDim)")
+        if GradientTape.recording(self, sin, cos) != nil {
+            let tables = perBatch ? [batch, positions, 1, rotaryDim] : [1, positions, 1, rotaryDim]
+            let rotated = rotaryDim == shape[3] ? self : self[.ellipsis, ..<rotaryDim]
+            let halves = rotated.split([rotaryDim / 2, rotaryDim / 2], axis: -1)
+            let out = rotated * cos.reshaped(tables) + Tensor.concatenate([-halves[1], halves[0]], axis: -1) * sin.reshaped(tables)
+            return rotaryDim == shape[3] ? out : Tensor.concatenate([out, self[.ellipsis, rotaryDim...]], axis: -1)
+        }
+        let out = Tensor(uninitializedShape: shape)
+        LensKernels.rotateHalfForward(pointer, out.pointer, batch: batch, positions: positions, heads: shape[2], dHead: shape[3],
+                                      rotaryDim: rotaryDim, sin: sin.pointer, cos: cos.pointer, perBatchTables: perBatch)
+        return out
+    }
+
     /// max(0, x).
     public func relu() -> Tensor { activation(.relu) }
     /// GELU: exact (erf) form by default; `approximate: true` is the tanh form GPT-2 calls

@@ -13,6 +13,7 @@ enum BenchCommand {
         .custom("--shapes", "MxKxN,…", expects: "GEMM shapes MxKxN,… with positive sizes (e.g. 128x768x3072)",
                 help: "time these GEMM shapes instead of the standard ones", parse: parseShapes),
         .flag("--cold", help: "stream B from memory (a new B each run)"),
+        .flag("--packed", help: "multiply by B prepacked, as a model's weights are, instead of packing it on each call"),
         .flag("--quantized", help: "only the quantised products (GGUF block formats beside Float32 packed)"),
     ], summary: """
         GEMM GFLOP/s (1 and 2 threads), exp and row-softmax ns/element, beside numpy measured
@@ -110,6 +111,7 @@ enum BenchCommand {
                 var bench = KernelBenchmark()
                 bench.quick = quick
                 bench.coldWeights = args.flag("--cold")
+                bench.packedWeights = args.flag("--packed")
                 if let shapes = args.value(ifGiven: "--shapes", as: [Shape].self) { bench.shapes = shapes.map { ($0.m, $0.k, $0.n) } }
                 if args.flag("--quantized") {
                     try bench.runQuantized(jsonPath: json)

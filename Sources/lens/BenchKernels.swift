@@ -19,6 +19,9 @@ struct KernelBenchmark {
     /// Use a different B (larger than the last-level cache in total) on each run, as a model's
     /// weights are: they then stream from memory rather than sitting in cache.
     var coldWeights = false
+    /// Multiply by B prepacked (``PackedMatrix``), as a model's weights are, rather than packing
+    /// it on each call.
+    var packedWeights = false
     private var minSeconds: Double { quick ? 0.05 : 0.4 }
 
     func run(numpy: Bool, jsonPath: String?) throws {
@@ -206,11 +209,16 @@ struct KernelBenchmark {
         let copies = coldWeights ? max(1, (64 << 20) / (k * n * 4) + 1) : 1
         let a = randomBuffer(m * k, seed: 1)
         let bs = (0..<copies).map { randomBuffer(k * n, seed: 2 + UInt64($0)) }
+        let packed = packedWeights ? bs.map { PackedMatrix(b: $0, ldb: n, k: k, n: n) } : []
         let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
         defer { a.deallocate(); bs.forEach { $0.deallocate() }; c.deallocate() }
         var next = 0
         let t = Benchmark.bestTime(minSeconds: minSeconds) {
-            sgemm(m: m, n: n, k: k, a: a, lda: k, b: bs[next], ldb: n, c: c, ldc: n, threads: threads)
+            if packedWeights {
+                sgemm(m: m, a: a, lda: k, packed: packed[next], c: c, ldc: n, threads: threads)
+            } else {
+                sgemm(m: m, n: n, k: k, a: a, lda: k, b: bs[next], ldb: n, c: c, ldc: n, threads: threads)
+            }
             next = (next + 1) % copies
         }
         return 2 * Double(m) * Double(n) * Double(k) / t / 1e9

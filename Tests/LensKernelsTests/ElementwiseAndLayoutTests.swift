@@ -83,6 +83,17 @@ import Testing
         }
     }
 
+    /// A long row runs on two threads: every element, tail included, is still a[i] ∘ b[i].
+    @Test func longBinaryRowsSplitAcrossThreads() {
+        let n = 100_003
+        let a = Reference.random(n, seed: 60), b = Reference.random(n, seed: 61)
+        var sum = [Float](repeating: .nan, count: n), scaled = sum
+        binary(.add, a, 1, b, 1, &sum, n)
+        binary(.multiply, a, 1, b, 0, &scaled, n)
+        #expect(sum == zip(a, b).map { $0 + $1 })
+        #expect(scaled == a.map { $0 * b[0] })
+    }
+
     @Test func stridedBinaryBroadcast() {
         // [2, 1, 4] + [3, 1] -> [2, 3, 4]
         let a = Reference.random(8, seed: 3), b = Reference.random(3, seed: 4)

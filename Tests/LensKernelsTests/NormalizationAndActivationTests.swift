@@ -121,6 +121,57 @@ import Testing
         }
     }
 
+    /// The fused gated activation is the activation followed by a multiply, bit for bit — on
+    /// short rows with SIMD tails and on one long enough to run on two threads.
+    @Test(arguments: ActivationKernel.allCases)
+    func gatedActivationIsActivationTimesLinear(f: ActivationKernel) {
+        for n in [1, 7, 37, 70_001] {
+            let pre = Reference.random(n, seed: UInt64(n) + 80, scale: 6)
+            let linear = Reference.random(n, seed: UInt64(n) + 81, scale: 3)
+            var activated = [Float](repeating: 0, count: n), expected = activated, fused = activated
+            activationForward(f, pre, &activated, n)
+            binary(.multiply, activated, 1, linear, 1, &expected, n)
+            gatedActivationForward(f, pre, linear, &fused, n)
+            #expect(fused == expected, "\(f), n = \(n)")
+        }
+    }
+
+    /// The one-pass rotary embedding against its definition in double precision: rotate half on
+    /// the first rotaryDim components (SIMD halves of 8 and scalar halves of 3), the rest passed
+    /// through, with tables shared by the batch or per sequence, and rows enough for two threads.
+    @Test func rotateHalfMatchesItsDefinition() {
+        for (batch, positions, heads, dHead, rotaryDim, perBatch) in [(2, 5, 3, 16, 16, false), (2, 5, 3, 10, 6, true),
+                                                                       (4, 101, 9, 64, 64, false)] {
+            let x = Reference.random(batch * positions * heads * dHead, seed: 90)
+            let tableRows = perBatch ? batch * positions : positions
+            let sin = Reference.random(tableRows * rotaryDim, seed: 91), cos = Reference.random(tableRows * rotaryDim, seed: 92)
+            var out = [Float](repeating: .nan, count: x.count)
+            rotateHalfForward(x, &out, batch: batch, positions: positions, heads: heads, dHead: dHead, rotaryDim: rotaryDim,
+                              sin: sin, cos: cos, perBatchTables: perBatch)
+            let h = rotaryDim / 2
+            var worst = 0.0
+            for b in 0..<batch {
+                for p in 0..<positions {
+                    let slot = (perBatch ? b * positions + p : p) * rotaryDim
+                    for head in 0..<heads {
+                        let row = ((b * positions + p) * heads + head) * dHead
+                        for i in 0..<dHead {
+                            let want: Double
+                            if i >= rotaryDim {
+                                want = Double(x[row + i])
+                            } else {
+                                let turned = i < h ? -Double(x[row + i + h]) : Double(x[row + i - h])
+                                want = Double(x[row + i]) * Double(cos[slot + i]) + turned * Double(sin[slot + i])
+                            }
+                            worst = max(worst, abs(Double(out[row + i]) - want))
+                        }
+                    }
+                }
+            }
+            #expect(worst < 1e-6, "\(batch)×\(positions)×\(heads)×\(dHead), rotaryDim \(rotaryDim): off by \(worst)")
+        }
+    }
+
     @Test func expAccuracyAndSpecialValues() {
         let n = 100_001
         let x = (0..<n).map { Float(-87 + 175 * Double($0) / Double(n - 1)) }

@@ -23,6 +23,32 @@ import Testing
         }
     }
 
+    /// Products big enough to be split across threads — tall ones by rows, wide ones (an
+    /// unembedding) by column blocks taken as threads free up — give exactly the one-thread
+    /// result, and the reference's.
+    @Test func threadSplitsGiveTheOneThreadResult() {
+        for (m, k, n) in [(404, 64, 40), (200, 33, 4 * 3072 + 5)] {
+            let a = Reference.random(m * k, seed: UInt64(m)), b = Reference.random(k * n, seed: UInt64(n))
+            let packed = b.withUnsafeBufferPointer { PackedMatrix(b: $0.baseAddress!, ldb: n, k: k, n: n) }
+            func product(threads: Int) -> [Float] {
+                var c = [Float](repeating: .nan, count: m * n)
+                a.withUnsafeBufferPointer { pa in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        KernelThreads.with(threads) {
+                            sgemm(m: m, a: pa.baseAddress!, lda: k, packed: packed, c: pc.baseAddress!, ldc: n, threads: threads)
+                        }
+                    }
+                }
+                return c
+            }
+            let split = product(threads: 2)
+            #expect(split == product(threads: 1), "\(m)×\(k)×\(n)")
+            let expected = Reference.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                                          beta: 0, c: [Float](repeating: 0, count: m * n), ldc: n)
+            #expect(Reference.maxRelativeError(split, expected) < 1e-5, "\(m)×\(k)×\(n)")
+        }
+    }
+
     @Test func unpackRestoresTheSourceLayoutExactly() {
         // Plain [k, n], and [head, d, d_head] read as [d, head·d_head] in column groups.
         let (k, n) = (300, 37)

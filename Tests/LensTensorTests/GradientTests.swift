@@ -47,6 +47,23 @@ import Testing
         checkGradients([x], "\(f)") { $0[0].activation(f) }
     }
 
+    /// The one-pass fused forms: their untracked value equals the composition they are
+    /// differentiated through, bit for bit (`checkGradients` compares the two), and that
+    /// composition's gradients are right.
+    @Test func fusedGatedActivationAndRotary() {
+        let pre = random([3, 9], seed: 20, low: -3, high: 3), linear = random([3, 9], seed: 21, low: -2, high: 2)
+        for f in [ActivationKernel.silu, .tanhGELU, .erfGELU] {
+            checkGradients([pre, linear], "gated \(f)") { $0[0].gatedActivation(f, times: $0[1]) }
+        }
+        let x = random([2, 3, 2, 6], seed: 22, low: -1, high: 1)
+        let (sin, cos) = (random([3, 4], seed: 23, low: -1, high: 1), random([3, 4], seed: 24, low: -1, high: 1))
+        checkGradients([x, sin, cos], "rotate half, shared tables, 4 of 6 rotated") {
+            $0[0].rotatedHalf(sin: $0[1], cos: $0[2], rotaryDim: 4)
+        }
+        let (sins, coss) = (random([2, 3, 6], seed: 25, low: -1, high: 1), random([2, 3, 6], seed: 26, low: -1, high: 1))
+        checkGradients([x, sins, coss], "rotate half, per-sequence tables") { $0[0].rotatedHalf(sin: $0[1], cos: $0[2], rotaryDim: 6) }
+    }
+
     @Test func softmaxFamily() {
         let x = random([3, 7], seed: 30, low: -3, high: 3)
         checkGradients([x], "softmax") { $0[0].softmax() }

@@ -73,7 +73,10 @@ public struct MLP {
         if let gate, let preLinearPoint {
             let pre = try pass.fire(prePoint, gate.apply(x))
             let linear = try pass.fire(preLinearPoint, input.apply(x))
-            post = try pass.fire(postPoint, activation.apply(pre) * linear + bIn)
+            let neurons = activation.applyGated(pre, times: linear)
+            // LLaMA's b_in is zero: adding it would be a pass over every neuron for nothing.
+            let addsBias = bIn.isTracked || !bIn.withUnsafeBufferPointer { $0.allSatisfy { $0 == 0 } }
+            post = try pass.fire(postPoint, addsBias ? neurons + bIn : neurons)
         } else {
             let pre = try pass.fire(prePoint, input.apply(x, bias: bIn))
             if let midPoint, let ln {

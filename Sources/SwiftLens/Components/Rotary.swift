@@ -38,7 +38,7 @@ public struct Rotary: Sendable {
     func callAsFunction(_ x: Tensor, startingAt start: Int) -> Tensor {
         let positions = x.shape[1]
         let (sin, cos) = tables(for: start..<(start + positions))
-        return rotate(x, sin: sin.reshaped(1, positions, 1, rotaryDim), cos: cos.reshaped(1, positions, 1, rotaryDim))
+        return rotate(x, sin: sin, cos: cos)
     }
 
     /// Rotates [batch, pos, head, d_head] queries or keys, each at its own absolute position
@@ -46,26 +46,24 @@ public struct Rotary: Sendable {
     func callAsFunction(_ x: Tensor, positions: IntTensor) -> Tensor {
         let (batch, length) = (x.shape[0], x.shape[1])
         let (sin, cos) = tables(for: 0..<(positions.scalars.max() ?? 0) + 1)
-        return rotate(x, sin: sin.indexSelect(positions, axis: 0).reshaped(batch, length, 1, rotaryDim),
-                      cos: cos.indexSelect(positions, axis: 0).reshaped(batch, length, 1, rotaryDim))
+        return rotate(x, sin: sin.indexSelect(positions, axis: 0).reshaped(batch, length, rotaryDim),
+                      cos: cos.indexSelect(positions, axis: 0).reshaped(batch, length, rotaryDim))
     }
 
-    /// x rotated by the angles whose sines and cosines are `sinP`, `cosP` [1 or batch, pos, 1, rotaryDim].
+    /// x [batch, pos, head, d_head] rotated by the angles whose sines and cosines are `sinP`,
+    /// `cosP` ([pos, rotaryDim], or [batch, pos, rotaryDim] for per-sequence positions).
     private func rotate(_ x: Tensor, sin sinP: Tensor, cos cosP: Tensor) -> Tensor {
+        // [x1, x2] → x·cos + [−x2, x1]·sin on the two halves, in one pass.
+        if !adjacentPairs { return x.rotatedHalf(sin: sinP, cos: cosP, rotaryDim: rotaryDim) }
         let dHead = x.shape[3]
+        // The tables as [1 or batch, pos, 1, rotaryDim], broadcasting over the heads.
+        let tables = (sinP.rank == 2 ? [1] : [sinP.shape[0]]) + [sinP.shape[sinP.rank - 2], 1, rotaryDim]
         let rotated = rotaryDim == dHead ? x : x[.ellipsis, ..<rotaryDim]
-        let turned: Tensor
-        if adjacentPairs {
-            // (a, b) → (−b, a) on each pair (2i, 2i+1).
-            let pairs = rotated.reshaped(Array(rotated.shape.dropLast()) + [rotaryDim / 2, 2])
-            let even = pairs[.ellipsis, 0], odd = pairs[.ellipsis, 1]
-            turned = Tensor.stack([-odd, even], axis: -1).reshaped(rotated.shape)
-        } else {
-            // [x1, x2] → [−x2, x1] on the two halves.
-            let halves = rotated.split([rotaryDim / 2, rotaryDim / 2], axis: -1)
-            turned = Tensor.concatenate([-halves[1], halves[0]], axis: -1)
-        }
-        let out = rotated * cosP + turned * sinP
+        // (a, b) → (−b, a) on each pair (2i, 2i+1).
+        let pairs = rotated.reshaped(Array(rotated.shape.dropLast()) + [rotaryDim / 2, 2])
+        let even = pairs[.ellipsis, 0], odd = pairs[.ellipsis, 1]
+        let turned = Tensor.stack([-odd, even], axis: -1).reshaped(rotated.shape)
+        let out = rotated * cosP.reshaped(tables) + turned * sinP.reshaped(tables)
         if rotaryDim == dHead { return out }
         return Tensor.concatenate([out, x[.ellipsis, rotaryDim...]], axis: -1)
     }

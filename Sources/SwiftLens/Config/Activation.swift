@@ -47,4 +47,10 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
         if let kernel { return pre.activation(kernel) }
         return pre.solu()
     }
+
+    /// act(pre) ⊙ linear, a gated MLP's neurons: one pass where the activation has a kernel.
+    func applyGated(_ pre: Tensor, times linear: Tensor) -> Tensor {
+        if let kernel, pre.shape == linear.shape { return pre.gatedActivation(kernel, times: linear) }
+        return apply(pre) * linear
+    }
 }
