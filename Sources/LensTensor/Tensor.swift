@@ -154,6 +154,10 @@ public struct Tensor: @unchecked Sendable {
     /// Whether this value is tracked by a gradient tape that is recording now.
     public var isTracked: Bool { link?.tape?.isRecording == true }
 
+    /// Whether every element is zero: a scan, so that a zero bias (LLaMA's `b_in`, `b_U` …) can
+    /// skip a pass that would add nothing.
+    public var isAllZeros: Bool { withUnsafeBufferPointer { values in values.allSatisfy { $0 == 0 } } }
+
     /// Pointer for kernels; valid while `self` is alive and unmodified.
     @usableFromInline var pointer: UnsafeMutablePointer<Float> { storage.pointer }
 

@@ -114,7 +114,7 @@ public struct Weight: @unchecked Sendable {
             let out = Tensor(uninitializedShape: outShape)
             // A zero bias (LLaMA's b_U, b_in, b_out …) is not broadcast into the output first:
             // for the unembedding that write pass costs as much as writing the logits.
-            let addsBias = bias.map { !Self.isZero($0) } ?? false
+            let addsBias = bias.map { !$0.isAllZeros } ?? false
             if addsBias, let bias { LensKernels.copyStrided(bias.pointer, shape: [rows, n], strides: [0, 1], out.pointer) }
             switch form {
             case .packed(let packed):
@@ -154,11 +154,6 @@ public struct Weight: @unchecked Sendable {
             }
         }
         return tensor.indexSelect(indices, axis: 0)
-    }
-
-    /// Whether every element of `t` is zero (a scan of the bias, tiny beside the product).
-    private static func isZero(_ t: Tensor) -> Bool {
-        t.withUnsafeBufferPointer { values in values.allSatisfy { $0 == 0 } }
     }
 
     /// The [k, n] matrix of the product.

@@ -117,19 +117,8 @@ struct CopySuppressionTests {
     }
 
     static func copierAndSuppressor() throws -> HookedTransformer {
-        let (v, heads) = (8, 2)
-        let config = HookedTransformerConfig(nLayers: 1, dModel: v, nCtx: 16, dHead: v, nHeads: heads, dVocab: v, actFn: nil,
-                                             normalizationType: nil, attnOnly: true)
-        let model = try HookedTransformer(config: config)
-        let eye = Tensor.eye(v)
-        try model.setParameter("embed.W_E", eye)
-        try model.setParameter("unembed.W_U", eye)
-        try model.setParameter("pos_embed.W_pos", Tensor.zeros([16, v]))
-        try model.setParameter("blocks.0.attn.W_Q", Tensor.zeros([heads, v, v]))
-        try model.setParameter("blocks.0.attn.W_K", Tensor.zeros([heads, v, v]))
-        try model.setParameter("blocks.0.attn.W_V", Tensor.stack([eye, eye]))
-        try model.setParameter("blocks.0.attn.W_O", Tensor.stack([eye, -eye]))
-        return model
+        let eye = Tensor.eye(UniformIdentityModel.width)
+        return try UniformIdentityModel.make(values: [eye, eye], outputs: [eye, -eye])
     }
 }
 

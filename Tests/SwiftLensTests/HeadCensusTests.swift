@@ -15,19 +15,8 @@ import Testing
     /// W_V[h / 2]·W_O[h] = (1, −1, −2, 2)·I — reading head h % 2 instead would give
     /// (1, −2, −1, 2)·I.
     static func groupedIdentityModel() throws -> HookedTransformer {
-        let (v, heads) = (8, 4)
-        let config = HookedTransformerConfig(nLayers: 1, dModel: v, nCtx: 16, dHead: v, nHeads: heads, dVocab: v, actFn: nil,
-                                             normalizationType: nil, attnOnly: true, nKeyValueHeads: 2)
-        let model = try HookedTransformer(config: config)
-        let eye = Tensor.eye(v)
-        try model.setParameter("embed.W_E", eye)
-        try model.setParameter("unembed.W_U", eye)
-        try model.setParameter("pos_embed.W_pos", Tensor.zeros([16, v]))
-        try model.setParameter("blocks.0.attn.W_Q", Tensor.zeros([heads, v, v]))
-        try model.setParameter("blocks.0.attn._W_K", Tensor.zeros([2, v, v]))
-        try model.setParameter("blocks.0.attn._W_V", Tensor.stack([eye, eye * -2]))
-        try model.setParameter("blocks.0.attn.W_O", Tensor.stack([eye, -eye, eye, -eye]))
-        return model
+        let eye = Tensor.eye(UniformIdentityModel.width)
+        return try UniformIdentityModel.make(values: [eye, eye * -2], outputs: [eye, -eye, eye, -eye])
     }
 
     /// The copying score of a uniformly attending copier of OV circuit I on `x` = prefix + r + r:

@@ -75,7 +75,7 @@ public struct MLP {
             let linear = try pass.fire(preLinearPoint, input.apply(x))
             let neurons = activation.applyGated(pre, times: linear)
             // LLaMA's b_in is zero: adding it would be a pass over every neuron for nothing.
-            let addsBias = bIn.isTracked || !bIn.withUnsafeBufferPointer { $0.allSatisfy { $0 == 0 } }
+            let addsBias = bIn.isTracked || !bIn.isAllZeros
             post = try pass.fire(postPoint, addsBias ? neurons + bIn : neurons)
         } else {
             let pre = try pass.fire(prePoint, input.apply(x, bias: bIn))
