@@ -23,6 +23,26 @@ import Testing
         }
     }
 
+    /// With B prepacked, C is computed in narrow column blocks and A packed once into a slot per
+    /// (k-block, row-block), then read by every later column block: several row blocks (with
+    /// 4- and 6-row panel remainders), several k-blocks (the last short) and a last column block
+    /// too narrow to pack A for — against the reference, on one thread.
+    @Test(arguments: [149, 301])
+    func narrowColumnBlocksReuseOnePackingOfA(m: Int) {
+        let (k, n) = (600, 3 * 384 + 40)
+        let a = Reference.random(m * k, seed: UInt64(m)), b = Reference.random(k * n, seed: 11)
+        var c = Reference.random(m * n, seed: 5)
+        let expected = Reference.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 0.5, a: a, lda: k, b: b, ldb: n,
+                                      beta: 1, c: c, ldc: n)
+        let packed = b.withUnsafeBufferPointer { PackedMatrix(b: $0.baseAddress!, ldb: n, k: k, n: n) }
+        a.withUnsafeBufferPointer { pa in
+            c.withUnsafeMutableBufferPointer { pc in
+                sgemm(m: m, alpha: 0.5, a: pa.baseAddress!, lda: k, packed: packed, beta: 1, c: pc.baseAddress!, ldc: n, threads: 1)
+            }
+        }
+        #expect(Reference.maxRelativeError(c, expected) < 1e-5, "m=\(m)")
+    }
+
     /// Products big enough to be split across threads — tall ones by rows, wide ones (an
     /// unembedding) by column blocks taken as threads free up — give exactly the one-thread
     /// result, and the reference's.
