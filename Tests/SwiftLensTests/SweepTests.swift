@@ -1,4 +1,5 @@
 import Foundation
+import LensKernels
 import SwiftLens
 import Testing
 
@@ -68,6 +69,10 @@ import Testing
                 sweep.maxBatchRows = rows
                 let result = try sweep.run()
                 #expect(result.isComplete)
+                // Two variants at a time, one per core: the same values, bit for bit.
+                sweep.concurrentVariants = true
+                let concurrent = try KernelThreads.with(2) { try sweep.run() }
+                #expect(concurrent.values == result.values, "\(name) \(label) rows \(rows): concurrent variants")
                 for (i, value) in result.values.enumerated() {
                     let want = expected[i]
                     #expect(abs(value! - want) <= 1e-4 * max(1, abs(want)),
@@ -122,6 +127,11 @@ import Testing
         #expect(throws: HookError.self) { try run([Hook(.mlpOut(0)) { x, _ in x }]) }
         #expect(throws: HookError.self) { try run([Hook(.z(1)) { z, _ in z[0] }]) }
         #expect(throws: SweepError.self) { try run([], metric: SweepMetric(positions: .range(50..<70)) { $0.mean().scalar }) }
+        // With variants run concurrently, a variant that throws stops the sweep with its error.
+        var concurrent = Sweep(model: model, tokens: tokens, metric: SweepMetric { $0.mean().scalar },
+                               variants: (0..<8).map { i in Sweep.Variant("v\(i)", hooks: [Hook(.z(i % 2)) { z, _ in i == 5 ? z[0] : z * 0.5 }]) })
+        concurrent.concurrentVariants = true
+        #expect(throws: HookError.self) { try KernelThreads.with(2) { try concurrent.run() } }
         let handle = try model.addHook(Hook(.z(0)) { z, _ in z })
         #expect(throws: SweepError.attachedHooks(count: 1)) { try run([]) }
         _ = model.removeHook(handle)

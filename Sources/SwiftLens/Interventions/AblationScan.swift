@@ -29,6 +29,7 @@ extension Sweep {
                                                                       ablation, source)]))
         }
         var sweep = Sweep(model: model, tokens: tokens, metric: metric, variants: variants)
+        sweep.concurrentVariants = true  // every hook is a `setValue`
         sweep.shape = [c.nLayers, c.nHeads]
         return sweep
     }
@@ -53,6 +54,7 @@ extension Sweep {
             }
         }
         var sweep = Sweep(model: model, tokens: tokens, metric: metric, variants: variants)
+        sweep.concurrentVariants = true  // every hook is a `setValue`
         sweep.shape = [layers.count, dMLP]
         return sweep
     }
@@ -75,6 +77,7 @@ extension Sweep {
             }
         }
         var sweep = Sweep(model: model, tokens: tokens, metric: metric, variants: variants)
+        sweep.concurrentVariants = true  // every hook is a `setValue`
         sweep.shape = [c.nLayers, length]
         return sweep
     }

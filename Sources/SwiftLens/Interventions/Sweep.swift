@@ -48,6 +48,13 @@ public struct Sweep {
     /// all (variants × batch × positions): enough rows for efficient matrix products; larger
     /// inputs run one variant at a time (stacking them would only copy).
     public var maxBatchRows = 512
+    /// Run variants two at a time, one per core (`KernelThreads.count` at a time), instead of
+    /// one at a time on both: faster, since the cores no longer meet after every product, but
+    /// the variants' hooks (and a custom metric) then run concurrently, so they must not share
+    /// mutable state, and `progress` is called from the sweep's threads (one call at a time).
+    /// The ready-made scans (``headAblation(_:tokens:metric:ablation:)`` …), whose hooks only
+    /// replace values, turn it on. Results are the same either way, bit for bit.
+    public var concurrentVariants = false
     /// The shape results are reported in (default [variants.count]), e.g. [n_layers, n_heads].
     public var shape: [Int]?
 
@@ -117,12 +124,24 @@ public struct Sweep {
                 report(1)
             }
         }
-        for group in plan.groups {
+        /// The metric values of one group's variants, in the group's order.
+        func measure(_ group: [Int]) throws -> [[Float]] {
             let logits = try runGroup(group, resumingAt: plan.resume[group[0]]!, plan: plan, base: baseCache)
-            for (k, i) in group.enumerated() {
-                values[i] = try evaluate(group.count == 1 ? logits : logits[(k * batch)..<((k + 1) * batch)])
+            return try group.indices.map { k in try evaluate(group.count == 1 ? logits : logits[(k * batch)..<((k + 1) * batch)]) }
+        }
+        let threads = concurrentVariants ? min(KernelThreads.count, plan.groups.count) : 1
+        if threads <= 1 {
+            for group in plan.groups {
+                for (i, value) in zip(group, try measure(group)) { values[i] = value }
+                report(group.count)
             }
-            report(group.count)
+        } else {
+            // One group per thread at a time, each on one core: no fork and join per product and
+            // no core idling through the other's element-wise passes.
+            try ClaimedWork.run(count: plan.groups.count, threads: threads, { try measure(plan.groups[$0]) }) { g, measured in
+                for (i, value) in zip(plan.groups[g], measured) { values[i] = value }
+                report(measured.count)
+            }
         }
         return metrics.indices.map { m in
             SweepResult(labels: variants.map(\.label), values: values.map { $0?[m] }, baseline: baselines[m], shards: [shard], shape: shape)
