@@ -66,6 +66,7 @@ public struct FuzzyNamePatching: Sendable {
             }
         }
         var sweep = Sweep(model: model, tokens: corrupted, metric: .logitDifference(answer: answer, wrong: wrong), variants: variants)
+        sweep.concurrentVariants = true  // every hook is a `setValue`
         sweep.shape = [c.nLayers, c.nHeads]
         let patched = try sweep.run().tensor()
         let restored = (patched - corruptedDifference) / (cleanDifference - corruptedDifference)

@@ -11,6 +11,9 @@ public enum Ablation {
 }
 
 /// Ablation scans: one sweep variant per head, neuron or position, each measured by a metric.
+/// Their sweeps run variants one per core (``Sweep/concurrentVariants``): a custom metric is
+/// then called from two threads at once, so it must not share mutable state (or set
+/// `concurrentVariants = false` on the returned sweep).
 ///
 /// ```swift
 /// let rrt = RepeatedRandomTokens.batch(count: 8, length: 64, vocabularySize: 5000, seed: 0)

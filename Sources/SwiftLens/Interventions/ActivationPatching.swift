@@ -11,7 +11,9 @@
 /// ```
 ///
 /// Every function has a `…Sweep` form returning the configured ``Sweep`` (to run it in shards or
-/// with progress); the plain form runs it and returns the grid.
+/// with progress); the plain form runs it and returns the grid. The sweeps run variants one per
+/// core (``Sweep/concurrentVariants``), so a custom metric must be safe to call from two
+/// threads at once.
 public enum ActivationPatching {
     /// The grid for the activation `activation(layer)` names in each layer (a typed builder:
     /// `HookName.residPre`, `HookName.z`, `HookName.pattern` …) over `axes` (first `.layer`),
@@ -54,6 +56,7 @@ public enum ActivationPatching {
             }
         }
         var sweep = Sweep(model: model, tokens: tokens, metric: metric, variants: variants)
+        sweep.concurrentVariants = true  // every hook is a `setValue`
         sweep.shape = extents
         return sweep
     }
