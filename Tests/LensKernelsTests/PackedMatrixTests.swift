@@ -5,42 +5,31 @@ import Testing
 /// panel GEMV) against a double-precision reference, column groups, k across k-blocks, and
 /// unpacking back to the exact source layout.
 @Suite struct PackedMatrixTests {
-    @Test(arguments: [1, 2, 3, 4, 5, 7, 33])
+    /// On one and two threads. From 149 rows on, one thread computes several row blocks (with 4-
+    /// and 6-row panel remainders) whose A is packed once into a slot per (k-block, row block)
+    /// and read by every later 384-column block of C, the last one too narrow to pack A for.
+    @Test(arguments: [1, 2, 3, 4, 5, 7, 33, 149, 301])
     func productsMatchTheReference(m: Int) {
-        for (n, k) in [(17, 5), (40, 300), (3090, 20), (64, 513)] {
+        for (n, k) in [(17, 5), (40, 300), (3090, 20), (64, 513), (3 * 384 + 40, 600)] {
             let a = Reference.random(m * k, seed: UInt64(m * 7 + n))
             let b = Reference.random(k * n, seed: UInt64(k))
-            var c = Reference.random(m * n, seed: 3)
+            let c0 = Reference.random(m * n, seed: 3)
             let expected = Reference.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 0.5, a: a, lda: k, b: b, ldb: n,
-                                          beta: 1, c: c, ldc: n)
+                                          beta: 1, c: c0, ldc: n)
             let packed = b.withUnsafeBufferPointer { PackedMatrix(b: $0.baseAddress!, ldb: n, k: k, n: n) }
-            a.withUnsafeBufferPointer { pa in
-                c.withUnsafeMutableBufferPointer { pc in
-                    sgemm(m: m, alpha: 0.5, a: pa.baseAddress!, lda: k, packed: packed, beta: 1, c: pc.baseAddress!, ldc: n)
+            for threads in [1, 2] {
+                var c = c0
+                a.withUnsafeBufferPointer { pa in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        KernelThreads.with(threads) {
+                            sgemm(m: m, alpha: 0.5, a: pa.baseAddress!, lda: k, packed: packed, beta: 1, c: pc.baseAddress!, ldc: n,
+                                  threads: threads)
+                        }
+                    }
                 }
-            }
-            #expect(Reference.maxRelativeError(c, expected) < 1e-5, "m=\(m) n=\(n) k=\(k)")
-        }
-    }
-
-    /// With B prepacked, C is computed in narrow column blocks and A packed once into a slot per
-    /// (k-block, row-block), then read by every later column block: several row blocks (with
-    /// 4- and 6-row panel remainders), several k-blocks (the last short) and a last column block
-    /// too narrow to pack A for — against the reference, on one thread.
-    @Test(arguments: [149, 301])
-    func narrowColumnBlocksReuseOnePackingOfA(m: Int) {
-        let (k, n) = (600, 3 * 384 + 40)
-        let a = Reference.random(m * k, seed: UInt64(m)), b = Reference.random(k * n, seed: 11)
-        var c = Reference.random(m * n, seed: 5)
-        let expected = Reference.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 0.5, a: a, lda: k, b: b, ldb: n,
-                                      beta: 1, c: c, ldc: n)
-        let packed = b.withUnsafeBufferPointer { PackedMatrix(b: $0.baseAddress!, ldb: n, k: k, n: n) }
-        a.withUnsafeBufferPointer { pa in
-            c.withUnsafeMutableBufferPointer { pc in
-                sgemm(m: m, alpha: 0.5, a: pa.baseAddress!, lda: k, packed: packed, beta: 1, c: pc.baseAddress!, ldc: n, threads: 1)
+                #expect(Reference.maxRelativeError(c, expected) < 1e-5, "m=\(m) n=\(n) k=\(k) threads=\(threads)")
             }
         }
-        #expect(Reference.maxRelativeError(c, expected) < 1e-5, "m=\(m)")
     }
 
     /// Products big enough to be split across threads — tall ones by rows, wide ones (an
