@@ -12,7 +12,7 @@ import LensSIMD
 // and BLIS; measured on a 2-core Zen 3 against numpy/OpenBLAS, README.md § Performance):
 // - a 6×16 register tile of 12 `SIMD8` accumulators updated with explicit FMA (`addingProduct`;
 //   Swift never contracts `a*b+c`), B streamed in 16-wide panels, A in 6-row panels;
-// - cache blocking kc = 256 (a 6×256 A panel and a 256×16 B panel fit in L1), mc = 96 rows of A
+// - cache blocking kc = 256 (a 6×256 A panel and a 256×16 B panel fit in L1), mc = 144 rows of A
 //   per L2 block, nc = 3072 columns of B per L3 block (384 when B is prepacked, so that the block
 //   of C stays in L2 across the k-blocks; A is then packed once per call);
 // - M ≤ 4 takes a GEMV path: packing costs more than the arithmetic when A has a row or two;
